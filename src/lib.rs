@@ -1,0 +1,6 @@
+//! nines: a discrete-event simulator for capacity and availability planning of cloud
+//! infrastructure. See `docs/ARCHITECTURE.md` for the map of the code.
+
+pub mod dist;
+pub mod scenario;
+pub mod time;
