@@ -2,5 +2,12 @@
 //! infrastructure. See `docs/ARCHITECTURE.md` for the map of the code.
 
 pub mod dist;
+pub mod engine;
+pub mod metrics;
+pub mod model;
+pub mod montecarlo;
+pub mod policy;
+pub mod report;
 pub mod scenario;
+pub mod stats;
 pub mod time;

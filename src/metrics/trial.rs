@@ -1,0 +1,45 @@
+//! What one trial reports: named observations plus the histograms percentiles come from.
+
+use std::collections::BTreeMap;
+
+use super::LatencyHistogram;
+
+/// One metric's outcome in one trial, typed by how it combines across trials.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Observation {
+    /// A plain value; across trials, the arithmetic mean.
+    Value(f64),
+    /// `num / den`, undefined when `den == 0`; across trials the mean is pooled
+    /// (Σnum / Σden) and the CI comes from the trials where it is defined.
+    Ratio { num: f64, den: f64 },
+    /// The q-quantile of the histogram named `histogram` (None when it is empty); across
+    /// trials the mean is the same quantile of the merged histogram.
+    Quantile {
+        histogram: String,
+        q: f64,
+        value: Option<f64>,
+    },
+}
+
+impl Observation {
+    /// This trial's value, if defined.
+    pub fn value(&self) -> Option<f64> {
+        match self {
+            Observation::Value(v) => Some(*v),
+            Observation::Ratio { num, den } => (*den > 0.0).then(|| num / den),
+            Observation::Quantile { value, .. } => *value,
+        }
+    }
+}
+
+/// Everything a trial measured.
+#[derive(Clone, Debug, Default)]
+pub struct TrialResult {
+    /// Trial index (its seed is derived from it).
+    pub trial: u64,
+    /// Metric name -> observation. Names follow DESIGN section 5; per-service ones carry
+    /// the prefix `services.<name>.`.
+    pub metrics: BTreeMap<String, Observation>,
+    /// Histogram name -> histogram; a `Quantile` metric `x_p99_s` reads histogram `x`.
+    pub histograms: BTreeMap<String, LatencyHistogram>,
+}

@@ -1,0 +1,129 @@
+//! Turns a finished trial's counters and integrals into named observations
+//! (DESIGN section 5; per-service metrics under `services.<name>.`).
+
+use std::collections::BTreeMap;
+
+use super::Model;
+use super::pool::Pool;
+use super::trial::Totals;
+use crate::metrics::{LatencyHistogram, Observation, TrialResult};
+
+/// Quantiles reported for every latency histogram, with their metric suffixes.
+pub const QUANTILES: [(&str, f64); 4] =
+    [("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("p999", 0.999)];
+
+const NS: f64 = 1e9;
+
+struct Sink {
+    metrics: BTreeMap<String, Observation>,
+    histograms: BTreeMap<String, LatencyHistogram>,
+}
+
+impl Sink {
+    fn ratio(&mut self, name: String, num: f64, den: f64) {
+        self.metrics.insert(name, Observation::Ratio { num, den });
+    }
+
+    fn value(&mut self, name: String, v: f64) {
+        self.metrics.insert(name, Observation::Value(v));
+    }
+
+    /// `<prefix>latency_p50_s` ... from histogram `<prefix>latency`.
+    fn quantiles(&mut self, prefix: &str, hist: LatencyHistogram) {
+        let histogram = format!("{prefix}latency");
+        for (suffix, q) in QUANTILES {
+            let value = hist.quantile_s(q);
+            self.metrics.insert(
+                format!("{prefix}latency_{suffix}_s"),
+                Observation::Quantile {
+                    histogram: histogram.clone(),
+                    q,
+                    value,
+                },
+            );
+        }
+        self.histograms.insert(histogram, hist);
+    }
+}
+
+/// The trial's observations. `in_system_ns` is ∫ requests-in-system dt after the warmup.
+pub(super) fn trial_result(
+    trial: u64,
+    model: &Model,
+    pools: &mut [Pool],
+    t: &Totals,
+    in_system_ns: u128,
+) -> TrialResult {
+    let measured_s = model.measured_s();
+    let mut sink = Sink {
+        metrics: BTreeMap::new(),
+        histograms: BTreeMap::new(),
+    };
+    let arrived = t.arrived as f64;
+    let completed = t.completed as f64;
+    sink.value("arrival_rate_rps".into(), arrived / measured_s);
+    sink.value("throughput_rps".into(), completed / measured_s);
+    sink.ratio("request_success_ratio".into(), completed, arrived);
+    sink.ratio("dropped_ratio".into(), t.dropped as f64, arrived);
+    sink.ratio("timeout_ratio".into(), t.timed_out as f64, arrived);
+    sink.ratio("error_ratio".into(), t.errors as f64, arrived);
+    sink.ratio("latency_mean_s".into(), t.latency_ns as f64 / NS, completed);
+    sink.ratio("wait_mean_s".into(), t.wait_ns as f64 / NS, completed);
+    sink.ratio("wait_probability".into(), t.queued_any as f64, completed);
+    sink.ratio(
+        "sojourn_mean_s".into(),
+        t.sojourn_ns as f64 / NS,
+        t.exited as f64,
+    );
+    sink.value(
+        "in_system_mean".into(),
+        in_system_ns as f64 / NS / measured_s,
+    );
+    sink.quantiles("", t.latency.clone());
+
+    let (mut busy_all, mut slots_all) = (0.0, 0.0);
+    for (pool, svc) in pools.iter_mut().zip(&model.services) {
+        let p = format!("services.{}.", svc.name);
+        let c = &pool.counters;
+        let visits = c.arrived as f64;
+        let busy = pool.busy_slots.integral_until(model.horizon) as f64;
+        let slots = pool.rotation_slots.integral_until(model.horizon) as f64;
+        busy_all += busy;
+        slots_all += slots;
+        sink.ratio(format!("{p}utilization"), busy, slots);
+        sink.value(
+            format!("{p}throughput_rps"),
+            c.completed as f64 / measured_s,
+        );
+        sink.ratio(
+            format!("{p}request_success_ratio"),
+            c.completed as f64,
+            visits,
+        );
+        sink.ratio(format!("{p}dropped_ratio"), c.dropped as f64, visits);
+        sink.ratio(format!("{p}timeout_ratio"), c.timed_out as f64, visits);
+        sink.ratio(format!("{p}error_ratio"), c.errors as f64, visits);
+        sink.ratio(
+            format!("{p}latency_mean_s"),
+            c.latency_ns as f64 / NS,
+            c.completed as f64,
+        );
+        sink.ratio(
+            format!("{p}wait_mean_s"),
+            c.wait_ns as f64 / NS,
+            c.started as f64,
+        );
+        sink.ratio(
+            format!("{p}wait_probability"),
+            c.queued as f64,
+            c.started as f64,
+        );
+        sink.quantiles(&p, c.latency.clone());
+    }
+    sink.ratio("utilization".into(), busy_all, slots_all);
+    TrialResult {
+        trial,
+        metrics: sink.metrics,
+        histograms: sink.histograms,
+    }
+}

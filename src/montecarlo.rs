@@ -1,0 +1,126 @@
+//! Trials in parallel: each trial is a pure function of (model, trial index), run on a
+//! rayon pool and gathered in trial order, so the result is the same for any thread count.
+//! With `target_rel_ci`, batches of trials are added until every headline metric is
+//! precise enough (or `max_trials` is reached); the batches do not depend on threads either.
+
+use std::collections::BTreeMap;
+
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+
+use crate::metrics::{LatencyHistogram, TrialResult};
+use crate::model::{Model, run_trial};
+use crate::stats::{MetricSummary, summarize};
+
+/// Metrics the stopping rule watches (those defined in a run).
+pub const HEADLINE_METRICS: [&str; 4] = [
+    "request_success_ratio",
+    "latency_mean_s",
+    "latency_p99_s",
+    "throughput_rps",
+];
+
+/// How many trials, on how many threads.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Trials in the first (or only) batch.
+    pub trials: u64,
+    /// With `Some(target)`, keep adding batches of `trials` until every headline metric's
+    /// relative CI half-width is <= target, up to `max_trials`.
+    pub target_rel_ci: Option<f64>,
+    pub max_trials: u64,
+    /// Worker threads (None: rayon's default, one per core).
+    pub threads: Option<usize>,
+}
+
+/// Every trial's observations, in trial order, and the histograms merged over them.
+pub struct Outcome {
+    pub trials: Vec<TrialResult>,
+    pub histograms: BTreeMap<String, LatencyHistogram>,
+    pub summary: BTreeMap<String, MetricSummary>,
+    /// Whether the stopping rule's target was met (always true without a target).
+    pub converged: bool,
+}
+
+/// Runs the plan's trials of `model`.
+pub fn run(model: &Model, plan: &Plan, progress: Option<&ProgressBar>) -> anyhow::Result<Outcome> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = plan.threads {
+        builder = builder.num_threads(t);
+    }
+    let pool = builder.build()?;
+    let mut trials: Vec<TrialResult> = Vec::new();
+    let mut histograms = BTreeMap::new();
+    loop {
+        let start = trials.len() as u64;
+        let end = (start + plan.trials).min(plan.max_trials.max(plan.trials));
+        let (batch, batch_hists) = pool.install(|| run_batch(model, start..end, progress));
+        trials.extend(batch);
+        merge_into(&mut histograms, batch_hists);
+        let summary = summarize(&trials, &histograms);
+        let converged = plan
+            .target_rel_ci
+            .is_none_or(|target| precise_enough(&summary, target));
+        if converged || end >= plan.max_trials {
+            return Ok(Outcome {
+                trials,
+                histograms,
+                summary,
+                converged,
+            });
+        }
+    }
+}
+
+/// Whether every defined headline metric's relative CI half-width is at most `target`.
+fn precise_enough(summary: &BTreeMap<String, MetricSummary>, target: f64) -> bool {
+    HEADLINE_METRICS
+        .iter()
+        .filter_map(|m| summary.get(*m))
+        .filter(|s| s.mean.is_some_and(|m| m != 0.0))
+        .all(|s| s.relative_half_width().is_some_and(|w| w <= target))
+}
+
+/// Trials `range` in parallel. Observations come back in trial order; histograms are
+/// merged by integer addition, which does not depend on the order of merging.
+pub fn run_batch(
+    model: &Model,
+    range: std::ops::Range<u64>,
+    progress: Option<&ProgressBar>,
+) -> (Vec<TrialResult>, BTreeMap<String, LatencyHistogram>) {
+    let (mut trials, histograms) = range
+        .into_par_iter()
+        .map(|i| {
+            let mut result = run_trial(model, i);
+            let hists = std::mem::take(&mut result.histograms);
+            if let Some(p) = progress {
+                p.inc(1);
+            }
+            (vec![result], hists)
+        })
+        .reduce(
+            || (Vec::new(), BTreeMap::new()),
+            |(mut a, mut ha), (b, hb)| {
+                a.extend(b);
+                merge_into(&mut ha, hb);
+                (a, ha)
+            },
+        );
+    trials.sort_by_key(|t| t.trial);
+    (trials, histograms)
+}
+
+/// Adds every histogram of `from` into the same-named one of `into`.
+pub fn merge_into(
+    into: &mut BTreeMap<String, LatencyHistogram>,
+    from: BTreeMap<String, LatencyHistogram>,
+) {
+    for (name, h) in from {
+        match into.get_mut(&name) {
+            Some(existing) => existing.merge(&h),
+            None => {
+                into.insert(name, h);
+            }
+        }
+    }
+}

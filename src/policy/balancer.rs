@@ -1,0 +1,127 @@
+//! Load balancers: which node of a pool serves a request.
+//!
+//! Every balancer sees the pool through [`PoolView`] and draws randomness only from the
+//! service's routing stream, so a routing decision never disturbs arrivals or service
+//! times (common random numbers across balancer designs).
+
+mod central;
+mod least_connections;
+mod least_response_time;
+mod power_of_two;
+mod random;
+mod round_robin;
+mod weighted_round_robin;
+
+use crate::engine::SimRng;
+use crate::scenario::BalancerSpec;
+
+pub use central::Central;
+pub use least_connections::LeastConnections;
+pub use least_response_time::{EWMA_ALPHA, LeastResponseTime};
+pub use power_of_two::PowerOfTwo;
+pub use random::Random;
+pub use round_robin::RoundRobin;
+pub use weighted_round_robin::WeightedRoundRobin;
+
+/// What a balancer may look at: the pool's nodes, by index.
+pub struct PoolView<'a> {
+    /// Requests assigned to each node and not yet finished there (in service + queued).
+    pub outstanding: &'a [u32],
+    /// Slots in use on each node.
+    pub busy: &'a [u32],
+    /// Whether each node currently receives requests.
+    pub in_rotation: &'a [bool],
+    /// Slots per node.
+    pub concurrency: u32,
+}
+
+impl PoolView<'_> {
+    /// Nodes in the pool.
+    pub fn len(&self) -> usize {
+        self.outstanding.len()
+    }
+
+    /// Whether the pool has no node.
+    pub fn is_empty(&self) -> bool {
+        self.outstanding.is_empty()
+    }
+}
+
+/// Picks nodes for requests.
+pub trait Balancer: Send {
+    /// True when requests wait in one queue shared by the pool and a node is picked only
+    /// once a slot is free (`central`); false when each node has its own queue.
+    fn shared_queue(&self) -> bool {
+        false
+    }
+
+    /// The node for the next request, among nodes in rotation (and, for a shared queue,
+    /// with a free slot); `None` when there is none.
+    fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize>;
+
+    /// Feedback: a request's visit to `node` took `latency_s` (wait + service).
+    fn observe(&mut self, _node: usize, _latency_s: f64) {}
+}
+
+/// The balancer a spec names, for a pool of `nodes` nodes.
+pub fn build(spec: &BalancerSpec, nodes: usize) -> Box<dyn Balancer> {
+    match spec {
+        BalancerSpec::Central => Box::new(Central::default()),
+        BalancerSpec::RoundRobin => Box::new(RoundRobin::default()),
+        BalancerSpec::Random => Box::new(Random),
+        BalancerSpec::LeastConnections => Box::new(LeastConnections),
+        BalancerSpec::PowerOfTwo => Box::new(PowerOfTwo),
+        BalancerSpec::WeightedRoundRobin { weights } => Box::new(WeightedRoundRobin::new(weights)),
+        BalancerSpec::LeastResponseTime => Box::new(LeastResponseTime::new(nodes)),
+    }
+}
+
+/// Uniform index in `0..n` (n > 0) from the routing stream.
+pub(crate) fn uniform_index(rng: &mut SimRng, n: usize) -> usize {
+    use rand::RngExt;
+    rng.random_range(0..n)
+}
+
+/// Among nodes in rotation, one minimising `score`. The scan starts at a uniformly random
+/// node and keeps the first minimum it meets, so ties go to no node by its index, at the
+/// cost of one random draw per pick (not one per tied node).
+pub(crate) fn argmin_random_ties<F: Fn(usize) -> S, S: PartialOrd + Copy>(
+    pool: &PoolView<'_>,
+    rng: &mut SimRng,
+    score: F,
+) -> Option<usize> {
+    let n = pool.len();
+    if n == 0 {
+        return None;
+    }
+    let start = uniform_index(rng, n);
+    let mut best: Option<(usize, S)> = None;
+    for i in (start..n).chain(0..start) {
+        if !pool.in_rotation[i] {
+            continue;
+        }
+        let s = score(i);
+        if best.is_none_or(|(_, b)| s < b) {
+            best = Some((i, s));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use crate::engine::stream_rng;
+
+    /// Counts how often `balancer` picks each node over `n` picks of a fixed pool.
+    pub fn pick_counts(balancer: &mut dyn Balancer, pool: &PoolView<'_>, n: usize) -> Vec<usize> {
+        let mut rng = stream_rng(1, 0, 0);
+        let mut counts = vec![0; pool.len()];
+        for _ in 0..n {
+            if let Some(i) = balancer.pick(pool, &mut rng) {
+                counts[i] += 1;
+            }
+        }
+        counts
+    }
+}

@@ -1,0 +1,54 @@
+//! `central`: one FIFO queue for the whole pool; the head goes to any free slot. With
+//! c = nodes x concurrency slots this is the M/M/c (or M/G/c) model.
+
+use super::{Balancer, PoolView};
+use crate::engine::SimRng;
+
+/// One shared queue; a free slot is looked for from the node after the last one used, so
+/// work spreads evenly over nodes without spending random draws (which node serves does not
+/// change the M/M/c statistics).
+#[derive(Default)]
+pub struct Central {
+    next: usize,
+}
+
+impl Balancer for Central {
+    fn shared_queue(&self) -> bool {
+        true
+    }
+
+    fn pick(&mut self, pool: &PoolView<'_>, _rng: &mut SimRng) -> Option<usize> {
+        let n = pool.len();
+        let free = |i: usize| pool.in_rotation[i] && pool.busy[i] < pool.concurrency;
+        let i = (self.next..n).chain(0..self.next).find(|&i| free(i))?;
+        self.next = (i + 1) % n;
+        Some(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::balancer::test_support::pick_counts;
+
+    #[test]
+    fn only_free_slots_are_picked() {
+        let pool = PoolView {
+            outstanding: &[2, 1, 2],
+            busy: &[2, 1, 2],
+            in_rotation: &[true; 3],
+            concurrency: 2,
+        };
+        assert_eq!(
+            pick_counts(&mut Central::default(), &pool, 10),
+            vec![0, 10, 0]
+        );
+        let full = PoolView {
+            outstanding: &[2, 2],
+            busy: &[2, 2],
+            in_rotation: &[true; 2],
+            concurrency: 2,
+        };
+        assert_eq!(pick_counts(&mut Central::default(), &full, 10), vec![0, 0]);
+    }
+}

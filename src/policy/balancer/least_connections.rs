@@ -1,0 +1,34 @@
+//! `least_connections`: join the shortest queue — the node with the fewest outstanding
+//! requests, ties at random.
+
+use super::{Balancer, PoolView, argmin_random_ties};
+use crate::engine::SimRng;
+
+/// Fewest outstanding requests.
+pub struct LeastConnections;
+
+impl Balancer for LeastConnections {
+    fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize> {
+        argmin_random_ties(pool, rng, |i| pool.outstanding[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::balancer::test_support::pick_counts;
+
+    #[test]
+    fn picks_the_least_loaded_and_splits_ties() {
+        let pool = PoolView {
+            outstanding: &[3, 1, 1, 0],
+            busy: &[1; 4],
+            in_rotation: &[true, true, true, false],
+            concurrency: 1,
+        };
+        let counts = pick_counts(&mut LeastConnections, &pool, 2_000);
+        assert_eq!((counts[0], counts[3]), (0, 0));
+        // Two tied nodes, 1,000 expected each, sd ≈ 22; 5 sd = 112.
+        assert!((counts[1] as i64 - 1_000).abs() < 112, "{counts:?}");
+    }
+}

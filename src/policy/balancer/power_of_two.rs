@@ -1,0 +1,75 @@
+//! `power_of_two`: sample two distinct nodes in rotation uniformly, send to the one with
+//! fewer outstanding requests (the first sampled on a tie). Mitzenmacher's "power of two
+//! choices"; its large-pool limit is the supermarket model in `analytic::supermarket`.
+
+use super::{Balancer, PoolView, uniform_index};
+use crate::engine::SimRng;
+
+/// Best of two random choices.
+pub struct PowerOfTwo;
+
+impl Balancer for PowerOfTwo {
+    fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize> {
+        let up = pool.in_rotation.iter().filter(|&&r| r).count();
+        let nth_up = |k: usize| {
+            if up == pool.len() {
+                k
+            } else {
+                (0..pool.len())
+                    .filter(|&i| pool.in_rotation[i])
+                    .nth(k)
+                    .expect("k < up")
+            }
+        };
+        match up {
+            0 => None,
+            1 => Some(nth_up(0)),
+            _ => {
+                let a = uniform_index(rng, up);
+                // Uniform over the other up - 1 nodes: distinct from `a`.
+                let mut b = uniform_index(rng, up - 1);
+                if b >= a {
+                    b += 1;
+                }
+                let (a, b) = (nth_up(a), nth_up(b));
+                Some(if pool.outstanding[b] < pool.outstanding[a] {
+                    b
+                } else {
+                    a
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::balancer::test_support::pick_counts;
+
+    #[test]
+    fn never_picks_the_most_loaded_of_three() {
+        // The most loaded node loses every comparison it takes part in.
+        let pool = PoolView {
+            outstanding: &[0, 9, 1],
+            busy: &[0; 3],
+            in_rotation: &[true; 3],
+            concurrency: 1,
+        };
+        let counts = pick_counts(&mut PowerOfTwo, &pool, 3_000);
+        assert_eq!(counts[1], 0);
+        // Node 0 wins both pairs it is in: 2/3 of picks; sd = sqrt(3000·2/9) ≈ 26, 5 sd = 129.
+        assert!((counts[0] as i64 - 2_000).abs() < 129, "{counts:?}");
+    }
+
+    #[test]
+    fn a_single_node_in_rotation_gets_everything() {
+        let pool = PoolView {
+            outstanding: &[0, 5],
+            busy: &[0; 2],
+            in_rotation: &[false, true],
+            concurrency: 1,
+        };
+        assert_eq!(pick_counts(&mut PowerOfTwo, &pool, 10), vec![0, 10]);
+    }
+}

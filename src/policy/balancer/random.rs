@@ -1,0 +1,44 @@
+//! `random`: a node uniformly at random among those in rotation (each node then sees a
+//! thinned Poisson stream: n independent M/M/1 queues under Poisson load).
+
+use super::{Balancer, PoolView, uniform_index};
+use crate::engine::SimRng;
+
+/// Uniform choice.
+pub struct Random;
+
+impl Balancer for Random {
+    fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize> {
+        let up = pool.in_rotation.iter().filter(|&&r| r).count();
+        if up == 0 {
+            return None;
+        }
+        if up == pool.len() {
+            return Some(uniform_index(rng, up));
+        }
+        let k = uniform_index(rng, up);
+        (0..pool.len()).filter(|&i| pool.in_rotation[i]).nth(k)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::balancer::test_support::pick_counts;
+
+    #[test]
+    fn spreads_evenly_over_nodes_in_rotation() {
+        let pool = PoolView {
+            outstanding: &[0; 4],
+            busy: &[0; 4],
+            in_rotation: &[true, true, false, true],
+            concurrency: 1,
+        };
+        let counts = pick_counts(&mut Random, &pool, 30_000);
+        assert_eq!(counts[2], 0);
+        // Each of 3 nodes expects 10,000 picks, sd = sqrt(30000 * 1/3 * 2/3) ≈ 82; 5 sd = 410.
+        for i in [0, 1, 3] {
+            assert!((counts[i] as i64 - 10_000).abs() < 410, "{counts:?}");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Writers of run results: one format per file. Each writer is a plain function of the
+//! outcome; [`OutputDir`] makes the set appear atomically.
+
+mod output_dir;
+mod summary_csv;
+mod summary_json;
+mod table;
+mod trials_csv;
+
+pub use output_dir::{MARKER, OutputDir, OutputError};
+pub use summary_csv::write_summary_csv;
+pub use summary_json::{SummaryJson, summary_json};
+pub use table::render_table;
+pub use trials_csv::write_trials_csv;
+
+/// Formats a number for tables and CSV: up to 6 significant digits, no exponent for
+/// everyday magnitudes.
+pub fn format_number(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let magnitude = v.abs().log10().floor() as i32;
+    if (-4..9).contains(&magnitude) {
+        let decimals = (5 - magnitude).max(0) as usize;
+        let s = format!("{v:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    } else {
+        format!("{v:.5e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_number;
+
+    #[test]
+    fn six_significant_digits() {
+        assert_eq!(format_number(1.99663251), "1.99663");
+        assert_eq!(format_number(0.000123456789), "0.000123457");
+        assert_eq!(format_number(400.0), "400");
+        assert_eq!(format_number(0.0), "0");
+        assert_eq!(format_number(1.5e-7), "1.50000e-7");
+    }
+}

@@ -1,0 +1,239 @@
+//! Writing a result directory atomically: files go into a staging directory beside the
+//! target, which is then swapped into place, so an interrupted run leaves the previous
+//! result whole.
+//!
+//! Invariant: nines never destroys a file it did not write. A directory is replaced only
+//! when it is empty or is a nines result holding nothing but the files its marker lists;
+//! anything else is refused unless `--force`, and even then only nines' own file names are
+//! overwritten and every other file is left in place.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The file that marks a directory as a nines result; it lists the files nines wrote.
+pub const MARKER: &str = ".nines-result";
+
+/// Why a result could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error(
+        "{dir}: holds files nines did not write ({found}); choose another --out or pass --force to write beside them"
+    )]
+    Foreign { dir: PathBuf, found: String },
+    #[error("{0}: exists and is not a directory")]
+    NotADirectory(PathBuf),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What is at the target path now.
+enum Existing {
+    Nothing,
+    /// Empty, or a nines result with only its own files: safe to replace whole.
+    Replaceable,
+    /// Holds files nines did not write (allowed only with `--force`).
+    Foreign,
+}
+
+/// A result being written; nothing is visible at the target until [`OutputDir::commit`].
+pub struct OutputDir {
+    target: PathBuf,
+    staging: PathBuf,
+    existing: Existing,
+    files: Vec<String>,
+}
+
+impl OutputDir {
+    /// Checks that `target` may receive a result and creates the staging directory.
+    pub fn prepare(target: &Path, force: bool) -> Result<OutputDir, OutputError> {
+        let existing = classify(target)?;
+        if let (Existing::Foreign, false) = (&existing, force) {
+            let mut found: Vec<String> = foreign_entries(target)?;
+            found.sort();
+            let shown = if found.len() > 3 {
+                format!("{}, ...", found[..3].join(", "))
+            } else {
+                found.join(", ")
+            };
+            return Err(OutputError::Foreign {
+                dir: target.to_path_buf(),
+                found: shown,
+            });
+        }
+        let parent = target
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).map_err(io_err(parent))?;
+        let staging = sibling(target, "staging");
+        if staging.exists() {
+            // Left by an interrupted run of this same process id: ours by construction.
+            fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+        }
+        fs::create_dir(&staging).map_err(io_err(&staging))?;
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            staging,
+            existing,
+            files: Vec::new(),
+        })
+    }
+
+    /// Writes one file of the result.
+    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let path = self.staging.join(name);
+        fs::write(&path, bytes).map_err(io_err(&path))?;
+        self.files.push(name.to_string());
+        Ok(())
+    }
+
+    /// Makes the result visible at the target.
+    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
+        self.files.sort();
+        let marker = self.staging.join(MARKER);
+        fs::write(&marker, self.files.join("\n") + "\n").map_err(io_err(&marker))?;
+        match self.existing {
+            Existing::Nothing => rename(&self.staging, &self.target)?,
+            Existing::Replaceable => {
+                let old = sibling(&self.target, "old");
+                rename(&self.target, &old)?;
+                rename(&self.staging, &self.target)?;
+                fs::remove_dir_all(&old).map_err(io_err(&old))?;
+            }
+            Existing::Foreign => {
+                for name in self.files.iter().map(String::as_str).chain([MARKER]) {
+                    rename(&self.staging.join(name), &self.target.join(name))?;
+                }
+                fs::remove_dir(&self.staging).map_err(io_err(&self.staging))?;
+            }
+        }
+        Ok(self.target.clone())
+    }
+}
+
+fn rename(from: &Path, to: &Path) -> Result<(), OutputError> {
+    fs::rename(from, to).map_err(io_err(from))
+}
+
+/// `.<name>.nines-<what>-<pid>` beside `target`.
+fn sibling(target: &Path, what: &str) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "result".into());
+    target.with_file_name(format!(".{name}.nines-{what}-{}", std::process::id()))
+}
+
+fn classify(target: &Path) -> Result<Existing, OutputError> {
+    match fs::metadata(target) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Existing::Nothing),
+        Err(e) => Err(OutputError::Io {
+            path: target.to_path_buf(),
+            source: e,
+        }),
+        Ok(m) if !m.is_dir() => Err(OutputError::NotADirectory(target.to_path_buf())),
+        Ok(_) if foreign_entries(target)?.is_empty() => Ok(Existing::Replaceable),
+        Ok(_) => Ok(Existing::Foreign),
+    }
+}
+
+/// Entries of `dir` that its marker does not list (every entry when there is no marker).
+fn foreign_entries(dir: &Path) -> Result<Vec<String>, OutputError> {
+    let listed: Vec<String> = match fs::read_to_string(dir.join(MARKER)) {
+        Ok(text) => text.lines().map(str::to_string).collect(),
+        Err(_) => Vec::new(),
+    };
+    let mut foreign = Vec::new();
+    for entry in fs::read_dir(dir).map_err(io_err(dir))? {
+        let entry = entry.map_err(io_err(dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().map_err(io_err(dir))?.is_file();
+        let ours = is_file && (name == MARKER || listed.contains(&name));
+        if !ours {
+            foreign.push(name);
+        }
+    }
+    Ok(foreign)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_result(target: &Path, force: bool, content: &str) -> Result<PathBuf, OutputError> {
+        let mut out = OutputDir::prepare(target, force)?;
+        out.write("summary.json", content.as_bytes())?;
+        out.commit()
+    }
+
+    #[test]
+    fn creates_then_replaces_its_own_result() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("results/web");
+        write_result(&target, false, "one").unwrap();
+        write_result(&target, false, "two").unwrap();
+        assert_eq!(
+            fs::read_to_string(target.join("summary.json")).unwrap(),
+            "two"
+        );
+        // Nothing left beside it.
+        assert_eq!(fs::read_dir(tmp.path().join("results")).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn refuses_a_directory_with_other_files_unless_forced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("mine");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("notes.txt"), "precious").unwrap();
+        let err = write_result(&target, false, "x").unwrap_err();
+        assert!(err.to_string().contains("notes.txt"), "{err}");
+        // Forced: written beside the user's file, which survives.
+        write_result(&target, true, "x").unwrap();
+        assert_eq!(
+            fs::read_to_string(target.join("notes.txt")).unwrap(),
+            "precious"
+        );
+        assert_eq!(
+            fs::read_to_string(target.join("summary.json")).unwrap(),
+            "x"
+        );
+        // Still not ours alone: a plain rerun is refused again.
+        assert!(write_result(&target, false, "y").is_err());
+    }
+
+    #[test]
+    fn a_file_added_to_a_result_protects_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("r");
+        write_result(&target, false, "one").unwrap();
+        fs::write(target.join("analysis.ipynb"), "mine").unwrap();
+        assert!(matches!(
+            write_result(&target, false, "two"),
+            Err(OutputError::Foreign { .. })
+        ));
+        assert_eq!(
+            fs::read_to_string(target.join("summary.json")).unwrap(),
+            "one"
+        );
+    }
+
+    #[test]
+    fn refuses_a_file_in_the_way() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("f");
+        fs::write(&target, "x").unwrap();
+        assert!(matches!(
+            write_result(&target, true, "x"),
+            Err(OutputError::NotADirectory(_))
+        ));
+    }
+}

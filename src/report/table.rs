@@ -1,0 +1,39 @@
+//! The compact table `nines run` prints: the headline metrics with their 95% CIs.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::format_number;
+use crate::stats::MetricSummary;
+
+/// Metrics shown, in order, when defined.
+const SHOWN: [&str; 12] = [
+    "request_success_ratio",
+    "throughput_rps",
+    "latency_mean_s",
+    "latency_p50_s",
+    "latency_p95_s",
+    "latency_p99_s",
+    "latency_p999_s",
+    "wait_mean_s",
+    "wait_probability",
+    "utilization",
+    "dropped_ratio",
+    "timeout_ratio",
+];
+
+/// The table as text: metric, mean, and the 95% CI.
+pub fn render_table(metrics: &BTreeMap<String, MetricSummary>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<24} {:>12}   {:<27}", "metric", "mean", "95% CI");
+    for name in SHOWN {
+        let Some(s) = metrics.get(name) else { continue };
+        let Some(mean) = s.mean else { continue };
+        let ci = match (s.ci95_low, s.ci95_high) {
+            (Some(lo), Some(hi)) => format!("[{}, {}]", format_number(lo), format_number(hi)),
+            _ => "(one trial: no CI)".to_string(),
+        };
+        let _ = writeln!(out, "{:<24} {:>12}   {:<27}", name, format_number(mean), ci);
+    }
+    out
+}

@@ -1,0 +1,180 @@
+//! Summaries across trials: mean, standard deviation, Student-t 95% confidence interval,
+//! min and max of every metric.
+//!
+//! How a metric combines depends on its [`Observation`] kind: plain values average;
+//! ratios pool (Σnum / Σden, so a trial with little traffic weighs little and a trial
+//! where the ratio is undefined does not break the mean); quantiles are read from the
+//! histogram merged over all trials. In every case the CI is mean ± t(0.975, n−1)·s/√n,
+//! with s the standard deviation of the per-trial values over the n trials where the
+//! metric is defined. Sums run in trial order, so results never depend on thread count.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::metrics::{LatencyHistogram, Observation, TrialResult};
+
+/// One metric across trials. Fields are `None` where undefined (no trial defines the
+/// metric; a CI from fewer than two trials).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetricSummary {
+    pub mean: Option<f64>,
+    pub std: Option<f64>,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Trials in which the metric is defined.
+    pub trials: usize,
+    /// Whether `mean` is pooled (a ratio of sums, or a merged-histogram quantile) rather
+    /// than the average of per-trial values.
+    pub pooled: bool,
+}
+
+impl MetricSummary {
+    /// Half-width of the 95% CI relative to |mean| (None when either is undefined or the
+    /// mean is 0).
+    pub fn relative_half_width(&self) -> Option<f64> {
+        let (lo, hi, m) = (self.ci95_low?, self.ci95_high?, self.mean?);
+        (m != 0.0).then(|| (hi - lo) / 2.0 / m.abs())
+    }
+}
+
+/// t(0.975, n − 1): the two-sided 95% Student-t quantile for n samples (n >= 2).
+pub fn t975(n: usize) -> f64 {
+    StudentsT::new(0.0, 1.0, (n - 1) as f64)
+        .expect("n >= 2 gives positive dof")
+        .inverse_cdf(0.975)
+}
+
+/// Mean, sample std and CI half-width of `xs` (in order); std and half-width need n >= 2.
+pub fn mean_std_half(xs: &[f64]) -> (f64, Option<f64>, Option<f64>) {
+    let n = xs.len();
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, None, None);
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let std = var.sqrt();
+    (mean, Some(std), Some(t975(n) * std / (n as f64).sqrt()))
+}
+
+/// Summarises every metric of `trials` (sorted by trial index); `histograms` are the
+/// merged histograms of the same trials, for quantile metrics.
+pub fn summarize(
+    trials: &[TrialResult],
+    histograms: &BTreeMap<String, LatencyHistogram>,
+) -> BTreeMap<String, MetricSummary> {
+    let Some(first) = trials.first() else {
+        return BTreeMap::new();
+    };
+    first
+        .metrics
+        .iter()
+        .map(|(name, kind)| {
+            let observations: Vec<&Observation> =
+                trials.iter().filter_map(|t| t.metrics.get(name)).collect();
+            (name.clone(), summarize_one(kind, &observations, histograms))
+        })
+        .collect()
+}
+
+fn summarize_one(
+    kind: &Observation,
+    observations: &[&Observation],
+    histograms: &BTreeMap<String, LatencyHistogram>,
+) -> MetricSummary {
+    let values: Vec<f64> = observations.iter().filter_map(|o| o.value()).collect();
+    let (per_trial_mean, std, half) = if values.is_empty() {
+        (f64::NAN, None, None)
+    } else {
+        mean_std_half(&values)
+    };
+    let (mean, pooled) = match kind {
+        Observation::Value(_) => ((!values.is_empty()).then_some(per_trial_mean), false),
+        Observation::Ratio { .. } => {
+            let (mut num, mut den) = (0.0, 0.0);
+            for o in observations {
+                if let Observation::Ratio { num: n, den: d } = o {
+                    num += n;
+                    den += d;
+                }
+            }
+            ((den > 0.0).then(|| num / den), true)
+        }
+        Observation::Quantile { histogram, q, .. } => (
+            histograms.get(histogram).and_then(|h| h.quantile_s(*q)),
+            true,
+        ),
+    };
+    let ci = |sign: f64| Some(mean? + sign * half?);
+    let fold = |f: fn(f64, f64) -> f64| values.iter().copied().reduce(f);
+    MetricSummary {
+        mean,
+        std,
+        ci95_low: ci(-1.0),
+        ci95_high: ci(1.0),
+        min: fold(f64::min),
+        max: fold(f64::max),
+        trials: values.len(),
+        pooled,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trial(i: u64, obs: Observation) -> TrialResult {
+        let mut t = TrialResult {
+            trial: i,
+            ..Default::default()
+        };
+        t.metrics.insert("m".into(), obs);
+        t
+    }
+
+    #[test]
+    fn plain_values_get_a_student_t_interval() {
+        // xs = 1, 2, 3, 4: mean 2.5, s = sqrt(5/3) = 1.29099, t(0.975, 3) = 3.18245,
+        // half = 3.18245 x 1.29099 / 2 = 2.05426.
+        let trials: Vec<_> = (1..=4)
+            .map(|i| trial(i, Observation::Value(i as f64)))
+            .collect();
+        let s = &summarize(&trials, &BTreeMap::new())["m"];
+        assert_eq!(s.mean, Some(2.5));
+        assert!((s.std.unwrap() - 1.290_994).abs() < 1e-6);
+        assert!(
+            (s.ci95_high.unwrap() - (2.5 + 2.054_26)).abs() < 1e-4,
+            "{s:?}"
+        );
+        assert_eq!(
+            (s.min, s.max, s.trials, s.pooled),
+            (Some(1.0), Some(4.0), 4, false)
+        );
+    }
+
+    #[test]
+    fn ratios_pool_and_skip_undefined_trials() {
+        // 1/2, 3/4 and 0/0: pooled 4/6; per-trial values 0.5 and 0.75 only.
+        let trials = vec![
+            trial(0, Observation::Ratio { num: 1.0, den: 2.0 }),
+            trial(1, Observation::Ratio { num: 3.0, den: 4.0 }),
+            trial(2, Observation::Ratio { num: 0.0, den: 0.0 }),
+        ];
+        let s = &summarize(&trials, &BTreeMap::new())["m"];
+        assert!((s.mean.unwrap() - 4.0 / 6.0).abs() < 1e-15);
+        assert_eq!(
+            (s.trials, s.min, s.max, s.pooled),
+            (2, Some(0.5), Some(0.75), true)
+        );
+    }
+
+    #[test]
+    fn undefined_everywhere_is_none_not_nan() {
+        let trials = vec![trial(0, Observation::Ratio { num: 0.0, den: 0.0 })];
+        let s = &summarize(&trials, &BTreeMap::new())["m"];
+        assert_eq!((s.mean, s.std, s.ci95_low, s.trials), (None, None, None, 0));
+    }
+}
