@@ -1,6 +1,7 @@
 //! nines: a discrete-event simulator for capacity and availability planning of cloud
 //! infrastructure. See `docs/ARCHITECTURE.md` for the map of the code.
 
+pub mod analytic;
 pub mod dist;
 pub mod engine;
 pub mod metrics;
