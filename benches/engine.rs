@@ -1,1 +1,67 @@
-fn main() {}
+//! Engine throughput on M/M/10 (rate 9/s, mean service 1 s, `central`, one trial of
+//! 1,000,000 arrivals after a 1,000 s warm-up, full metrics on). An event is one arrival
+//! or one departure, so a trial is about 2,000,000 events; criterion reports events/s.
+//!
+//! Run: `cargo bench --bench engine`.
+
+use criterion::{criterion_group, Criterion, Throughput};
+use nines::dist::DistSpec;
+use nines::model::{run_trial, Model};
+use nines::scenario::{BalancerSpec, NodeKind, Pattern, RunSpec, Scenario, ServiceSpec, WorkloadSpec};
+use nines::time::SimTime;
+
+const RATE_PER_S: f64 = 9.0;
+const ARRIVALS: f64 = 1_000_000.0;
+const WARMUP_S: u64 = 1_000;
+
+fn mm10(nodes: u32, concurrency: u32) -> Model {
+    let measured_s = (ARRIVALS / RATE_PER_S).round() as u64;
+    let horizon = SimTime::from_secs(WARMUP_S + measured_s);
+    let scenario = Scenario {
+        name: "mm10".into(),
+        description: None,
+        source: "bench".into(),
+        run: RunSpec {
+            horizon,
+            warmup: SimTime::from_secs(WARMUP_S),
+            trials: 1,
+            seed: 1,
+            sample_every: SimTime::from_secs(measured_s / 200),
+            target_rel_ci: None,
+            max_trials: 1,
+        },
+        workload: WorkloadSpec { entry: 0, rate_per_s: Some(RATE_PER_S), pattern: Pattern::Constant },
+        services: vec![ServiceSpec {
+            name: "svc".into(),
+            kind: NodeKind::Compute,
+            nodes,
+            concurrency,
+            queue_limit: None,
+            service_time: DistSpec::exponential(1.0).expect("valid"),
+            timeout: None,
+            balancer: BalancerSpec::Central,
+            calls: vec![],
+        }],
+    };
+    Model::new(&scenario)
+}
+
+fn engine(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mm10_one_trial");
+    group.sample_size(10);
+    // Both arrivals and departures, warm-up included: RATE x horizon x 2.
+    let events = (2.0 * RATE_PER_S * (WARMUP_S as f64 + ARRIVALS / RATE_PER_S)) as u64;
+    group.throughput(Throughput::Elements(events));
+    for (label, nodes, concurrency) in [("10_nodes_x1", 10, 1), ("1_node_x10", 1, 10)] {
+        let model = mm10(nodes, concurrency);
+        group.bench_function(label, |b| b.iter(|| run_trial(&model, 0)));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, engine);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

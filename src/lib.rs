@@ -12,3 +12,4 @@ pub mod report;
 pub mod scenario;
 pub mod stats;
 pub mod time;
+pub mod validation;

@@ -1,0 +1,55 @@
+//! Simulation against queueing theory (DESIGN section 8). The cases, their exact values
+//! and the acceptance rule (the exact value inside the simulated 99.9% CI, plus stated
+//! structural allowances) live in `nines::validation`, shared with `nines validate`.
+
+use nines::validation::{self, Verdict};
+
+fn assert_all_pass(verdicts: Vec<Verdict>) {
+    assert!(!verdicts.is_empty());
+    let failed: Vec<String> = verdicts
+        .iter()
+        .filter(|v| !v.pass)
+        .map(|v| {
+            format!(
+                "{}: {}: expected {:.6}, simulated {:.6} in [{:.6}, {:.6}]",
+                v.case, v.claim, v.expected, v.simulated, v.low, v.high
+            )
+        })
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
+#[test]
+fn mm1_matches_closed_forms() {
+    assert_all_pass(validation::mm1(None));
+}
+
+#[test]
+fn mmc_matches_erlang_c_across_nodes_and_within_one() {
+    assert_all_pass(validation::mmc(None));
+}
+
+#[test]
+fn loss_system_matches_erlang_b() {
+    assert_all_pass(validation::erlang_b(None));
+}
+
+#[test]
+fn md1_and_mg1_match_pollaczek_khinchine() {
+    assert_all_pass(validation::pollaczek_khinchine(None));
+}
+
+#[test]
+fn random_balancer_makes_independent_mm1_queues() {
+    assert_all_pass(validation::random_split(None));
+}
+
+#[test]
+fn power_of_two_matches_the_supermarket_limit() {
+    assert_all_pass(validation::supermarket(None));
+}
+
+#[test]
+fn least_connections_beats_power_of_two_beats_random() {
+    assert_all_pass(validation::balancer_ordering(None));
+}
