@@ -93,7 +93,7 @@ impl fmt::Display for SimTime {
         let (unit, ns) = UNITS
             .iter()
             .rev()
-            .find(|(_, ns)| self.0 % ns == 0)
+            .find(|(_, ns)| self.0.is_multiple_of(*ns))
             .expect("1 ns divides everything");
         write!(f, "{}{}", self.0 / ns, unit)
     }

@@ -7,6 +7,17 @@
 
 use std::path::PathBuf;
 
+mod diagnostic;
+mod distribution;
+mod load;
+pub mod raw;
+mod schema;
+mod validate;
+
+pub use diagnostic::{Diagnostic, Diagnostics, KeyPath, Segment};
+pub use load::{load, parse};
+pub use schema::json_schema;
+
 use crate::dist::DistSpec;
 use crate::time::SimTime;
 
