@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::diagnostic::{Diagnostic, KeyPath};
 use super::raw::{DURATION_PARAMS, DistKind, DistRaw, PARAMETRISATIONS};
-use super::validate::Ctx;
+use super::spans::Ctx;
 use crate::dist::DistSpec;
 
 /// At most this many bad rows of one CSV file are reported.

@@ -7,7 +7,6 @@
 //! shift) is cut out of the document before the next attempt. Each attempt removes a key, so
 //! the loop ends. Semantic validation then runs on whatever was read.
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
@@ -17,7 +16,8 @@ use toml::de::{DeTable, DeValue};
 use super::Scenario;
 use super::diagnostic::{Diagnostic, Diagnostics, KeyPath, LineIndex, Segment};
 use super::raw::ScenarioFile;
-use super::validate::{Ctx, validate};
+use super::spans::{Ctx, SpanMap};
+use super::validate::validate;
 
 /// Reads, parses and validates the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
@@ -276,62 +276,6 @@ fn friendly(message: &str) -> String {
         s = format!("{}expected a string", &s[..at]);
     }
     s
-}
-
-/// Where each key and value of the document is, by key path.
-#[derive(Debug, Default)]
-pub(crate) struct SpanMap {
-    places: HashMap<KeyPath, (Option<Range<usize>>, Range<usize>)>,
-}
-
-impl SpanMap {
-    /// Records every key and value of `root`.
-    pub(crate) fn build(root: &DeTable<'_>) -> SpanMap {
-        let mut map = SpanMap::default();
-        map.places.insert(KeyPath::root(), (None, 0..0));
-        for (k, v) in root {
-            map.walk(KeyPath::root().key(k.get_ref()), Some(k.span()), v);
-        }
-        map
-    }
-
-    fn walk(&mut self, path: KeyPath, key: Option<Range<usize>>, value: &Spanned<DeValue<'_>>) {
-        match value.get_ref() {
-            DeValue::Table(t) => {
-                for (k, v) in t {
-                    self.walk(path.key(k.get_ref()), Some(k.span()), v);
-                }
-            }
-            DeValue::Array(a) => {
-                for (i, v) in a.iter().enumerate() {
-                    self.walk(path.index(i), None, v);
-                }
-            }
-            _ => {}
-        }
-        self.places.insert(path, (key, value.span()));
-    }
-
-    /// The value at `path`, or failing that its nearest enclosing value that exists.
-    pub(crate) fn value(&self, path: &KeyPath) -> Range<usize> {
-        let mut p = path.clone();
-        loop {
-            if let Some((_, v)) = self.places.get(&p) {
-                return v.clone();
-            }
-            if p.0.pop().is_none() {
-                return 0..0;
-            }
-        }
-    }
-
-    /// The key of `path` (its value for array elements), or its nearest enclosing value.
-    pub(crate) fn key(&self, path: &KeyPath) -> Range<usize> {
-        match self.places.get(path) {
-            Some((Some(k), _)) => k.clone(),
-            _ => self.value(path),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -10,8 +10,10 @@ use std::path::PathBuf;
 mod diagnostic;
 mod distribution;
 mod load;
+mod names;
 pub mod raw;
 mod schema;
+mod spans;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics, KeyPath, Segment};

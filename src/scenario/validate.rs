@@ -4,110 +4,17 @@
 //! Invariant: returns `Some` only when no problem was found, here or before (a key cut out
 //! while reading makes the result `None` without a second message about the same key).
 
-use std::collections::HashMap;
-use std::path::Path;
-
-use super::diagnostic::{Diagnostic, KeyPath, LineIndex};
+use super::diagnostic::KeyPath;
 use super::distribution::build_dist;
-use super::load::SpanMap;
+use super::names::{Names, check_call_graph, names};
 use super::raw::{
     BalancerKind, NodeKindRaw, PatternRaw, RunRaw, ScenarioFile, ServiceRaw, WorkloadRaw,
 };
+use super::spans::Ctx;
 use super::{
     BalancerSpec, NodeKind, Pattern, RunSpec, Scenario, ServiceId, ServiceSpec, WorkloadSpec,
 };
 use crate::time::SimTime;
-
-/// What validation needs to place its messages, and where it puts them.
-pub(crate) struct Ctx<'a> {
-    /// The scenario file, as the user named it.
-    pub(crate) file: &'a Path,
-    index: &'a LineIndex<'a>,
-    spans: &'a SpanMap,
-    excised: &'a [KeyPath],
-    /// Problems found so far.
-    pub(crate) diags: Vec<Diagnostic>,
-}
-
-impl<'a> Ctx<'a> {
-    pub(crate) fn new(
-        file: &'a Path,
-        index: &'a LineIndex<'a>,
-        spans: &'a SpanMap,
-        excised: &'a [KeyPath],
-    ) -> Ctx<'a> {
-        Ctx {
-            file,
-            index,
-            spans,
-            excised,
-            diags: Vec::new(),
-        }
-    }
-
-    /// A problem with the value at `path`.
-    pub(crate) fn at(&mut self, path: &KeyPath, message: impl Into<String>) {
-        let span = self.spans.value(path);
-        let d = self.index.diagnostic(self.file, &span, path, message);
-        self.diags.push(d);
-    }
-
-    /// A problem with the key at `path` itself (it should not be there).
-    pub(crate) fn at_key(&mut self, path: &KeyPath, message: impl Into<String>) {
-        let span = self.spans.key(path);
-        let d = self.index.diagnostic(self.file, &span, path, message);
-        self.diags.push(d);
-    }
-
-    /// A required key is missing: reported at the enclosing table, unless the key was there
-    /// but already reported as malformed.
-    pub(crate) fn missing(&mut self, path: &KeyPath, message: impl Into<String>) {
-        if self.cut(path) {
-            return;
-        }
-        let span = self.spans.value(&path.parent());
-        let d = self.index.diagnostic(self.file, &span, path, message);
-        self.diags.push(d);
-    }
-
-    /// Whether `path`, something inside it, or something enclosing it was cut out while
-    /// reading (so its problem is already reported).
-    pub(crate) fn cut(&self, path: &KeyPath) -> bool {
-        self.excised
-            .iter()
-            .any(|e| e.starts_with(path) || path.starts_with(e))
-    }
-
-    /// Whether `path` itself, or a table enclosing it, was cut out while reading.
-    pub(crate) fn cut_whole(&self, path: &KeyPath) -> bool {
-        self.excised.iter().any(|e| path.starts_with(e))
-    }
-}
-
-/// Service names and where they are defined.
-struct Names {
-    ids: HashMap<String, ServiceId>,
-    /// In file order, for "services are: ..." messages.
-    list: Vec<String>,
-    /// False when some service has no readable name, so an unknown name may be that one.
-    complete: bool,
-}
-
-impl Names {
-    fn resolve(&self, name: &str, path: &KeyPath, what: &str, ctx: &mut Ctx) -> Option<ServiceId> {
-        let id = self.ids.get(name).copied();
-        if id.is_none() && self.complete {
-            ctx.at(
-                path,
-                format!(
-                    "{what} \"{name}\" names no service; the services are: {}",
-                    self.list.join(", ")
-                ),
-            );
-        }
-        id
-    }
-}
 
 /// Checks `raw` and fills in every default. `None` when any problem was found.
 pub(crate) fn validate(raw: ScenarioFile, ctx: &mut Ctx) -> Option<Scenario> {
@@ -301,40 +208,6 @@ fn workload(raw: Option<WorkloadRaw>, names: &Names, ctx: &mut Ctx) -> Option<Wo
     })
 }
 
-fn names(services: &[ServiceRaw], p: &KeyPath, ctx: &mut Ctx) -> Names {
-    let mut names = Names {
-        ids: HashMap::new(),
-        list: Vec::new(),
-        complete: !services.is_empty() && !ctx.cut_whole(p),
-    };
-    for (i, s) in services.iter().enumerate() {
-        let path = p.index(i).key("name");
-        let Some(name) = &s.name else {
-            names.complete = false;
-            ctx.missing(
-                &path,
-                "missing key \"name\": every service needs a unique name",
-            );
-            continue;
-        };
-        if name.trim().is_empty() {
-            ctx.at(&path, "a service name must not be empty");
-        }
-        if let Some(&first) = names.ids.get(name) {
-            let first_path = p.index(first).key("name");
-            let (line, _) = ctx.index.line_col(ctx.spans.value(&first_path).start);
-            ctx.at(
-                &path,
-                format!("duplicate service name \"{name}\" (first defined on line {line})"),
-            );
-            continue;
-        }
-        names.ids.insert(name.clone(), i);
-        names.list.push(name.clone());
-    }
-    names
-}
-
 /// The service, if valid, and its resolvable calls as (position in `calls`, callee).
 fn service(
     s: ServiceRaw,
@@ -456,56 +329,4 @@ fn balancer(s: &ServiceRaw, nodes: u32, p: &KeyPath, ctx: &mut Ctx) -> Option<Ba
     ok.then(|| BalancerSpec::WeightedRoundRobin {
         weights: weights.clone(),
     })
-}
-
-/// Reports every cycle in the call graph once, at the call that closes it. `graph[u]` holds
-/// (position in `calls`, callee) for each call of service `u` that names another service.
-fn check_call_graph(
-    graph: &[Vec<(usize, ServiceId)>],
-    labels: &[String],
-    p: &KeyPath,
-    ctx: &mut Ctx,
-) {
-    const WHITE: u8 = 0;
-    const GREY: u8 = 1;
-    const BLACK: u8 = 2;
-    let mut colour = vec![WHITE; graph.len()];
-    for start in 0..graph.len() {
-        if colour[start] != WHITE {
-            continue;
-        }
-        colour[start] = GREY;
-        // Iterative depth-first search: a long call chain cannot overflow the stack.
-        let mut stack = vec![(start, 0usize)];
-        while let Some(&mut (u, ref mut next)) = stack.last_mut() {
-            let Some(&(j, v)) = graph[u].get(*next) else {
-                colour[u] = BLACK;
-                stack.pop();
-                continue;
-            };
-            *next += 1;
-            match colour.get(v) {
-                Some(&WHITE) => {
-                    colour[v] = GREY;
-                    stack.push((v, 0));
-                }
-                Some(&GREY) => {
-                    let from = stack.iter().position(|&(w, _)| w == v).unwrap_or(0);
-                    let mut cycle: Vec<&str> = stack[from..]
-                        .iter()
-                        .map(|&(w, _)| labels[w].as_str())
-                        .collect();
-                    cycle.push(labels[v].as_str());
-                    ctx.at(
-                        &p.index(u).key("calls").index(j),
-                        format!(
-                            "call cycle: {}; calls must not form a cycle",
-                            cycle.join(" -> ")
-                        ),
-                    );
-                }
-                _ => {}
-            }
-        }
-    }
 }
