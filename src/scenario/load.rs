@@ -48,7 +48,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, Diagnostics> {
         }
     };
     let spans = SpanMap::build(root.get_ref());
-    let (raw, excised, diags) = read_raw(root, &index, path);
+    let (raw, excised, diags) = read_raw(root, &spans, &index, path);
     let mut ctx = Ctx::new(path, &index, &spans, &excised);
     ctx.diags = diags;
     let scenario = validate(raw, &mut ctx);
@@ -62,6 +62,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, Diagnostics> {
 /// was read (defaults where nothing could be), the paths cut out, and the problems.
 fn read_raw(
     root: Spanned<DeTable<'_>>,
+    spans: &SpanMap,
     index: &LineIndex<'_>,
     file: &Path,
 ) -> (ScenarioFile, Vec<KeyPath>, Vec<Diagnostic>) {
@@ -76,7 +77,13 @@ fn read_raw(
         };
         let serde_path = from_serde_path(err.path());
         let inner = err.into_inner();
-        let place = locate(work.get_ref(), &serde_path, inner.span(), inner.message());
+        let place = locate(
+            work.get_ref(),
+            spans,
+            &serde_path,
+            inner.span(),
+            inner.message(),
+        );
         let span = place.span.unwrap_or(0..0);
         // A tag cut out for a bad value is then missing; that is already reported.
         let reported = inner.message().starts_with("missing field")
@@ -140,6 +147,7 @@ struct Place {
 /// for an unknown tag the whole tagged table is cut, since it cannot be read without one.
 fn locate(
     root: &DeTable<'_>,
+    spans: &SpanMap,
     serde_path: &KeyPath,
     err_span: Option<Range<usize>>,
     message: &str,
@@ -156,6 +164,23 @@ fn locate(
             None => break,
         }
     }
+    // An unknown key: serde's path ends at the key, or at the table holding it.
+    if message.starts_with("unknown field")
+        && let Some(name) = quoted(message)
+    {
+        let key_path = match (node, path.0.last()) {
+            (_, Some(Segment::Key(last))) if last == name => Some(path.clone()),
+            (DeValue::Table(t), _) if t.contains_key(name) => Some(path.key(name)),
+            _ => None,
+        };
+        if let Some(key_path) = key_path {
+            return Place {
+                span: Some(spans.key(&key_path)),
+                cut: key_path.clone(),
+                path: key_path,
+            };
+        }
+    }
     let Some(es) = err_span.clone() else {
         return Place {
             cut: path.clone(),
@@ -168,33 +193,35 @@ fn locate(
             DeValue::Table(t) => t
                 .iter()
                 .find(|(k, v)| contains(&k.span(), &es) || contains(&v.span(), &es))
-                .map(|(k, v)| (Segment::Key(k.get_ref().to_string()), v)),
+                .map(|(k, v)| {
+                    (
+                        Segment::Key(k.get_ref().to_string()),
+                        v,
+                        contains(&k.span(), &es),
+                    )
+                }),
             DeValue::Array(a) => a
                 .iter()
                 .enumerate()
                 .find(|(_, v)| contains(&v.span(), &es))
-                .map(|(i, v)| (Segment::Index(i), v)),
+                .map(|(i, v)| (Segment::Index(i), v, false)),
             _ => None,
         };
-        match next {
-            Some((seg, v)) => {
-                path.0.push(seg);
-                node = v.get_ref();
-            }
-            None => break,
-        }
-    }
-    if let DeValue::Table(t) = node {
-        if message.starts_with("unknown field")
-            && let Some((k, _)) = quoted(message).and_then(|name| t.get_key_value(name))
-        {
-            let path = path.key(k.get_ref());
+        let Some((seg, v, at_key)) = next else {
+            break;
+        };
+        path.0.push(seg);
+        node = v.get_ref();
+        if at_key {
+            // The error is about the key itself (unknown key): go no deeper.
             return Place {
                 cut: path.clone(),
                 path,
-                span: Some(k.span()),
+                span: err_span,
             };
         }
+    }
+    if let DeValue::Table(t) = node {
         if message.starts_with("unknown variant") {
             for tag in ["kind", "dist"] {
                 if let Some(v) = t.get(tag) {
@@ -262,6 +289,7 @@ fn friendly(message: &str) -> String {
         ("expected f64", "expected a number"),
         ("expected a sequence", "expected an array"),
         ("expected a borrowed string", "expected a string"),
+        (", there are no fields", "; this table takes no other keys"),
     ];
     for (from, to) in types {
         if s.ends_with(from) {
