@@ -221,18 +221,17 @@ fn locate(
             };
         }
     }
-    if let DeValue::Table(t) = node {
-        if message.starts_with("unknown variant") {
-            for tag in ["kind", "dist"] {
-                if let Some(v) = t.get(tag) {
-                    return Place {
-                        path: path.key(tag),
-                        span: Some(v.span()),
-                        cut: path,
-                    };
-                }
-            }
-        }
+    if let DeValue::Table(t) = node
+        && message.starts_with("unknown variant")
+        && let Some((tag, v)) = ["kind", "dist"]
+            .iter()
+            .find_map(|k| t.get(*k).map(|v| (k, v)))
+    {
+        return Place {
+            path: path.key(tag),
+            span: Some(v.span()),
+            cut: path,
+        };
     }
     Place {
         cut: path.clone(),
