@@ -807,3 +807,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_documented_example_is_valid() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/SCENARIOS.md")).unwrap();
+    let start = doc.find("```toml\n").expect("an example") + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let s = ok(&doc[start..end]);
+    assert_eq!(s.services.len(), 2);
+    assert_eq!(s.services[0].calls, vec![1]);
+}
