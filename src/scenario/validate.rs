@@ -22,12 +22,18 @@ pub(crate) fn validate(raw: ScenarioFile, ctx: &mut Ctx) -> Option<Scenario> {
     let name = scenario_name(raw.name, &root.key("name"), ctx);
     let run = run(raw.run, ctx);
     let services_path = root.key("services");
+    let raw_had_services = raw.services.is_some();
     let services_raw = raw.services.unwrap_or_default();
     if services_raw.is_empty() {
-        ctx.missing(
-            &services_path,
-            "a scenario needs at least one [[services]] table, with name and service_time",
-        );
+        let message =
+            "a scenario needs at least one [[services]] table, with name and service_time";
+        if ctx.cut_whole(&services_path) {
+            // Malformed, already reported.
+        } else if raw_had_services {
+            ctx.at(&services_path, message);
+        } else {
+            ctx.missing(&services_path, message);
+        }
     }
     let names = names(&services_raw, &services_path, ctx);
     let workload = workload(raw.workload, &names, ctx);

@@ -423,6 +423,13 @@ fn missing_required_keys_point_at_the_enclosing_table() {
     let cut = BASE.find("[[services]]").unwrap();
     let text = &BASE[..cut];
     one_error(text, "1:1", "services", "at least one [[services]]");
+    let text = format!("services = []\n{text}");
+    one_error(
+        &text,
+        &at(&text, "[]", 0),
+        "services",
+        "at least one [[services]]",
+    );
 }
 
 #[test]
