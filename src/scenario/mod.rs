@@ -7,6 +7,19 @@
 
 use std::path::PathBuf;
 
+mod diagnostic;
+mod distribution;
+mod load;
+mod names;
+pub mod raw;
+mod schema;
+mod spans;
+mod validate;
+
+pub use diagnostic::{Diagnostic, Diagnostics, KeyPath, Segment};
+pub use load::{load, parse};
+pub use schema::json_schema;
+
 use crate::dist::DistSpec;
 use crate::time::SimTime;
 

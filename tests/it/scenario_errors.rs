@@ -1,0 +1,827 @@
+//! The scenario file front end: defaults filled in, and every problem in a bad file reported
+//! at once with its file:line:column and key path.
+
+use std::path::Path;
+
+use nines::dist::DistSpec;
+use nines::scenario::{BalancerSpec, NodeKind, Pattern, Scenario, json_schema, load, parse};
+use nines::time::SimTime;
+use proptest::prelude::*;
+
+/// A small valid file; tests append to it or replace parts of it.
+const BASE: &str = r#"name = "t"
+
+[run]
+horizon = "1h"
+
+[workload]
+entry = "web"
+rate = 10
+
+[[services]]
+name = "web"
+service_time = { dist = "exponential", mean = "20ms" }
+"#;
+
+fn ok(text: &str) -> Scenario {
+    match parse(text, Path::new("web.toml")) {
+        Ok(s) => s,
+        Err(e) => panic!("expected a valid scenario, got:\n{e}"),
+    }
+}
+
+/// The diagnostics of a file that must be invalid, one string each.
+fn errors(text: &str) -> Vec<String> {
+    match parse(text, Path::new("web.toml")) {
+        Ok(_) => panic!("expected errors for:\n{text}"),
+        Err(e) => {
+            assert_eq!(e.to_string().lines().count(), e.len());
+            e.iter().map(|d| d.to_string()).collect()
+        }
+    }
+}
+
+/// `line:col` (1-based) of the first occurrence of `needle` in `text`, plus `shift` chars.
+fn at(text: &str, needle: &str, shift: usize) -> String {
+    let offset = text.find(needle).expect("needle in text") + shift;
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("{line}:{col}")
+}
+
+/// Exactly one diagnostic, and it starts with `web.toml:<place>: <path>: ` and contains `msg`.
+fn one_error(text: &str, place: &str, path: &str, msg: &str) {
+    let errs = errors(text);
+    assert_eq!(errs.len(), 1, "expected one error, got {errs:#?}");
+    let prefix = format!("web.toml:{place}: {path}: ");
+    assert!(
+        errs[0].starts_with(&prefix) && errs[0].contains(msg),
+        "expected `{prefix}...{msg}...`, got `{}`",
+        errs[0]
+    );
+}
+
+#[test]
+fn valid_file_gets_every_default() {
+    let text = r#"name = "web-tier"
+description = "Two tiers"
+
+[run]
+horizon = "1h"
+
+[workload]
+entry = "web"
+rate = 400
+
+[[services]]
+name = "web"
+service_time = { dist = "lognormal", mean = "20ms", cv = 1.2 }
+calls = ["db"]
+
+[[services]]
+name = "db"
+kind = "storage"
+nodes = 3
+concurrency = 8
+queue_limit = 100
+service_time = { dist = "exponential", mean = 0.003 }
+timeout = "2s"
+balancer = "weighted_round_robin"
+weights = [1, 2, 3]
+"#;
+    let s = ok(text);
+    assert_eq!(s.name, "web-tier");
+    assert_eq!(s.description.as_deref(), Some("Two tiers"));
+    assert_eq!(s.source, Path::new("web.toml"));
+    assert_eq!(s.run.horizon, SimTime::from_secs(3_600));
+    assert_eq!(s.run.warmup, SimTime::ZERO);
+    assert_eq!(s.run.trials, 32);
+    assert_eq!(s.run.seed, 1);
+    // horizon / 200 = 3600 s / 200 = 18 s.
+    assert_eq!(s.run.sample_every, SimTime::from_secs(18));
+    assert_eq!(s.run.target_rel_ci, None);
+    // 10 x trials = 320.
+    assert_eq!(s.run.max_trials, 320);
+    assert_eq!(s.workload.entry, 0);
+    assert_eq!(s.workload.rate_per_s, Some(400.0));
+    assert_eq!(s.workload.pattern, Pattern::Constant);
+    let web = &s.services[0];
+    assert_eq!(web.name, "web");
+    assert_eq!(web.kind, NodeKind::Compute);
+    assert_eq!((web.nodes, web.concurrency), (1, 1));
+    assert_eq!(web.queue_limit, None);
+    assert_eq!(web.timeout, None);
+    assert_eq!(web.balancer, BalancerSpec::RoundRobin);
+    assert_eq!(web.calls, vec![1]);
+    assert_eq!(
+        web.service_time,
+        DistSpec::lognormal_mean_cv(0.02, 1.2).unwrap()
+    );
+    let db = &s.services[1];
+    assert_eq!(db.kind, NodeKind::Storage);
+    assert_eq!(
+        (db.nodes, db.concurrency, db.queue_limit),
+        (3, 8, Some(100))
+    );
+    assert_eq!(db.timeout, Some(SimTime::from_secs(2)));
+    assert_eq!(
+        db.balancer,
+        BalancerSpec::WeightedRoundRobin {
+            weights: vec![1, 2, 3]
+        }
+    );
+    assert!(db.calls.is_empty());
+    assert_eq!(db.service_time, DistSpec::exponential(0.003).unwrap());
+}
+
+#[test]
+fn run_keys_are_read() {
+    let text = BASE.replace(
+        "horizon = \"1h\"",
+        "horizon = \"7d\"\nwarmup = \"1h\"\ntrials = 64\nseed = 9\nsample_every = \"1m\"\nfidelity = \"request\"\ntarget_rel_ci = 0.05\nmax_trials = 100",
+    );
+    let r = ok(&text).run;
+    assert_eq!(r.horizon, SimTime::from_secs(7 * 86_400));
+    assert_eq!(r.warmup, SimTime::from_secs(3_600));
+    assert_eq!((r.trials, r.seed, r.max_trials), (64, 9, 100));
+    assert_eq!(r.sample_every, SimTime::from_secs(60));
+    assert_eq!(r.target_rel_ci, Some(0.05));
+}
+
+#[test]
+fn every_distribution_and_parametrisation_is_read() {
+    let cases = [
+        (
+            "{ dist = \"constant\", value = \"5ms\" }",
+            DistSpec::constant(0.005),
+        ),
+        (
+            "{ dist = \"uniform\", min = 1, max = \"3s\" }",
+            DistSpec::uniform(1.0, 3.0),
+        ),
+        (
+            "{ dist = \"normal\", mean = 1, sd = 0.5 }",
+            DistSpec::normal(1.0, 0.5),
+        ),
+        (
+            "{ dist = \"lognormal\", mu = -1.0, sigma = 0.5 }",
+            DistSpec::lognormal_mu_sigma(-1.0, 0.5),
+        ),
+        (
+            "{ dist = \"gamma\", mean = \"4s\", cv = 0.5 }",
+            DistSpec::gamma_mean_cv(4.0, 0.5),
+        ),
+        (
+            "{ dist = \"weibull\", shape = 1.5, mean = \"100s\" }",
+            DistSpec::weibull_mean(1.5, 100.0),
+        ),
+        (
+            "{ dist = \"weibull\", shape = 0.7, scale = 10 }",
+            DistSpec::weibull(0.7, 10.0),
+        ),
+        (
+            "{ dist = \"pareto\", shape = 3, scale = \"1s\" }",
+            DistSpec::pareto(3.0, 1.0),
+        ),
+        (
+            "{ dist = \"pareto\", shape = 3.5, mean = 2 }",
+            DistSpec::pareto_mean(3.5, 2.0),
+        ),
+    ];
+    for (table, expected) in cases {
+        let text = BASE.replace("{ dist = \"exponential\", mean = \"20ms\" }", table);
+        assert_eq!(
+            ok(&text).services[0].service_time,
+            expected.unwrap(),
+            "{table}"
+        );
+    }
+}
+
+#[test]
+fn four_problems_are_all_reported_in_place() {
+    let text = r#"name = "bad"
+[run]
+horizon = "5 parsecs"
+trials = 0
+[workload]
+entry = "nowhere"
+[[services]]
+name = "web"
+balancer = "p2c"
+service_time = { dist = "exponential", mean = "20ms", colour = "red" }
+nodez = 3
+"#;
+    let errs = errors(text);
+    let expected = [
+        format!(
+            "web.toml:{}: run.horizon: invalid duration \"5 parsecs\"; expected a number with a unit",
+            at(text, "\"5 parsecs\"", 0)
+        ),
+        format!(
+            "web.toml:{}: run.trials: trials must be at least 1",
+            at(text, "0\n", 0)
+        ),
+        format!(
+            "web.toml:{}: workload.entry: entry \"nowhere\" names no service; the services are: web",
+            at(text, "\"nowhere\"", 0)
+        ),
+        format!(
+            "web.toml:{}: services[0].balancer: unknown variant \"p2c\", expected one of central, round_robin, random, least_connections, power_of_two, weighted_round_robin, least_response_time",
+            at(text, "\"p2c\"", 0)
+        ),
+        format!(
+            "web.toml:{}: services[0].service_time.colour: unknown key \"colour\"",
+            at(text, "colour", 0)
+        ),
+        format!(
+            "web.toml:{}: services[0].nodez: unknown key \"nodez\"",
+            at(text, "nodez", 0)
+        ),
+    ];
+    assert_eq!(errs.len(), expected.len(), "{errs:#?}");
+    for (got, want) in errs.iter().zip(&expected) {
+        assert!(
+            got.starts_with(want.as_str()),
+            "got  `{got}`\nwant `{want}...`"
+        );
+    }
+    // Hand-checked places: line 3 column 11 is the opening quote of "5 parsecs".
+    assert!(errs[0].starts_with("web.toml:3:11: "));
+    assert!(errs[3].starts_with("web.toml:9:12: "));
+}
+
+#[test]
+fn unknown_keys_are_errors_at_the_key() {
+    let text = format!("colour = \"red\"\n{BASE}");
+    one_error(
+        &text,
+        "1:1",
+        "colour",
+        "unknown key \"colour\", expected one of name, description, run, workload, services",
+    );
+    let text = BASE.replace("name = \"web\"", "name = \"web\"\nnodez = 3");
+    one_error(
+        &text,
+        &at(&text, "nodez", 0),
+        "services[0].nodez",
+        "unknown key \"nodez\"",
+    );
+    let text = BASE.replace("mean = \"20ms\" }", "mean = \"20ms\", men = 1 }");
+    one_error(
+        &text,
+        &at(&text, "men =", 0),
+        "services[0].service_time.men",
+        "unknown key \"men\"",
+    );
+    let text = BASE.replace("horizon = \"1h\"", "horizon = \"1h\"\nhorizn = \"2h\"");
+    one_error(
+        &text,
+        &at(&text, "horizn", 0),
+        "run.horizn",
+        "unknown key \"horizn\"",
+    );
+    let text = BASE.replace(
+        "rate = 10",
+        "rate = 10\npattern = { kind = \"constant\", peak = 2 }",
+    );
+    one_error(
+        &text,
+        &at(&text, "peak", 0),
+        "workload.pattern.peak",
+        "unknown key \"peak\"",
+    );
+}
+
+#[test]
+fn wrong_types_point_at_the_value() {
+    let text = BASE.replace("name = \"web\"", "name = \"web\"\nnodes = \"three\"");
+    one_error(
+        &text,
+        &at(&text, "\"three\"", 0),
+        "services[0].nodes",
+        "invalid type: string \"three\", expected a whole number >= 0",
+    );
+    let text = BASE.replace("rate = 10", "rate = \"fast\"");
+    one_error(
+        &text,
+        &at(&text, "\"fast\"", 0),
+        "workload.rate",
+        "expected a number",
+    );
+    let text = BASE.replace("name = \"web\"", "name = \"web\"\ncalls = [\"db\", 3]");
+    one_error(
+        &text,
+        &at(&text, "3]", 0),
+        "services[0].calls[1]",
+        "invalid type: integer 3, expected a string",
+    );
+    let text = BASE.replace("[run]\nhorizon = \"1h\"", "run = 5");
+    one_error(&text, &at(&text, "5", 0), "run", "expected a table");
+    let text = BASE.replace("name = \"web\"", "name = \"web\"\nnodes = -2");
+    one_error(&text, &at(&text, "-2", 0), "services[0].nodes", "-2");
+}
+
+#[test]
+fn bad_durations_and_enums() {
+    let text = BASE.replace("\"20ms\"", "\"20 parsecs\"");
+    one_error(
+        &text,
+        &at(&text, "\"20 parsecs\"", 0),
+        "services[0].service_time.mean",
+        "invalid duration \"20 parsecs\"; expected a number with a unit",
+    );
+    let text = BASE.replace("\"1h\"", "-5");
+    one_error(
+        &text,
+        &at(&text, "-5", 0),
+        "run.horizon",
+        "invalid duration \"-5\"; a duration must be finite and not negative",
+    );
+    let text = BASE.replace("name = \"web\"", "name = \"web\"\nbalancer = \"p2c\"");
+    one_error(
+        &text,
+        &at(&text, "\"p2c\"", 0),
+        "services[0].balancer",
+        "unknown variant \"p2c\", expected one of central, round_robin",
+    );
+    let text = BASE.replace("\"1h\"", "\"1h\"\nfidelity = \"capacity\"");
+    one_error(
+        &text,
+        &at(&text, "\"capacity\"", 0),
+        "run.fidelity",
+        "unknown variant \"capacity\", expected request",
+    );
+    let text = BASE.replace("\"exponential\"", "\"expo\"");
+    one_error(
+        &text,
+        &at(&text, "\"expo\"", 0),
+        "services[0].service_time.dist",
+        "unknown variant \"expo\", expected one of exponential, constant",
+    );
+    let text = BASE.replace("name = \"web\"", "name = \"web\"\nkind = \"gpu\"");
+    one_error(
+        &text,
+        &at(&text, "\"gpu\"", 0),
+        "services[0].kind",
+        "expected one of compute, storage, network",
+    );
+    let text = BASE.replace("rate = 10", "rate = 10\npattern = { kind = \"diurnal\" }");
+    one_error(
+        &text,
+        &at(&text, "\"diurnal\"", 0),
+        "workload.pattern.kind",
+        "unknown variant \"diurnal\", expected constant",
+    );
+}
+
+#[test]
+fn missing_required_keys_point_at_the_enclosing_table() {
+    let text = BASE.replace("name = \"t\"\n", "");
+    one_error(&text, "1:1", "name", "missing key \"name\"");
+    let text = BASE.replace("horizon = \"1h\"\n", "");
+    one_error(
+        &text,
+        &at(&text, "[run]", 0),
+        "run.horizon",
+        "missing key \"horizon\"",
+    );
+    let text = BASE.replace("[run]\nhorizon = \"1h\"\n", "");
+    one_error(&text, "1:1", "run", "missing table [run]");
+    let text = BASE.replace("entry = \"web\"\n", "");
+    one_error(
+        &text,
+        &at(&text, "[workload]", 0),
+        "workload.entry",
+        "missing key \"entry\"",
+    );
+    let text = BASE.replace(
+        "service_time = { dist = \"exponential\", mean = \"20ms\" }\n",
+        "",
+    );
+    one_error(
+        &text,
+        &at(&text, "[[services]]", 0),
+        "services[0].service_time",
+        "missing key \"service_time\"",
+    );
+    let text = BASE.replace("name = \"web\"\n", "");
+    one_error(
+        &text,
+        &at(&text, "[[services]]", 0),
+        "services[0].name",
+        "missing key \"name\"",
+    );
+    let text = BASE.replace("dist = \"exponential\", ", "");
+    one_error(
+        &text,
+        &at(&text, "{ mean", 0),
+        "services[0].service_time.dist",
+        "missing key \"dist\"; expected one of exponential, constant",
+    );
+    let cut = BASE.find("[[services]]").unwrap();
+    let text = &BASE[..cut];
+    one_error(text, "1:1", "services", "at least one [[services]]");
+    let text = format!("services = []\n{text}");
+    one_error(
+        &text,
+        &at(&text, "[]", 0),
+        "services",
+        "at least one [[services]]",
+    );
+}
+
+#[test]
+fn names_must_resolve() {
+    let text = BASE.replace("name = \"web\"", "name = \"web\"\ncalls = [\"db\"]");
+    one_error(
+        &text,
+        &at(&text, "\"db\"", 0),
+        "services[0].calls[0]",
+        "call \"db\" names no service; the services are: web",
+    );
+    let text = BASE.replace("entry = \"web\"", "entry = \"wbe\"");
+    one_error(
+        &text,
+        &at(&text, "\"wbe\"", 0),
+        "workload.entry",
+        "entry \"wbe\" names no service; the services are: web",
+    );
+    let text = format!(
+        "{BASE}\n[[services]]\nname = \"web\"\nservice_time = {{ dist = \"constant\", value = 1 }}\n"
+    );
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    // BASE has 12 lines; then a blank line, [[services]] on 14, the second name on 15.
+    assert!(errs[0].starts_with("web.toml:15:8: services[1].name: duplicate service name \"web\" (first defined on line 11)"), "{}", errs[0]);
+}
+
+#[test]
+fn calls_must_not_cycle() {
+    let text = BASE.replace("name = \"web\"", "name = \"web\"\ncalls = [\"api\"]")
+        + "\n[[services]]\nname = \"api\"\ncalls = [\"web\"]\nservice_time = { dist = \"constant\", value = 1 }\n";
+    one_error(
+        &text,
+        &at(&text, "\"web\"]", 0),
+        "services[1].calls[0]",
+        "call cycle: web -> api -> web",
+    );
+    let text = BASE.replace("name = \"web\"", "name = \"web\"\ncalls = [\"web\"]");
+    one_error(
+        &text,
+        &at(&text, "\"web\"]", 0),
+        "services[0].calls[0]",
+        "service \"web\" calls itself (web -> web)",
+    );
+}
+
+#[test]
+fn run_ranges_are_checked() {
+    let run = |extra: &str| BASE.replace("horizon = \"1h\"", &format!("horizon = \"1h\"\n{extra}"));
+    let text = run("warmup = \"2h\"");
+    one_error(
+        &text,
+        &at(&text, "\"2h\"", 0),
+        "run.warmup",
+        "warmup (2h) must be shorter than horizon (1h)",
+    );
+    let text = run("warmup = \"1h\"");
+    one_error(
+        &text,
+        &at(&text, "warmup", 9),
+        "run.warmup",
+        "must be shorter than horizon",
+    );
+    let text = run("sample_every = 0");
+    one_error(
+        &text,
+        &at(&text, "sample_every = 0", 15),
+        "run.sample_every",
+        "sample_every must be longer than 0",
+    );
+    let text = run("sample_every = \"2h\"");
+    one_error(
+        &text,
+        &at(&text, "\"2h\"", 0),
+        "run.sample_every",
+        "must not be longer than horizon (1h)",
+    );
+    let text = run("trials = 0");
+    one_error(
+        &text,
+        &at(&text, "trials = 0", 9),
+        "run.trials",
+        "trials must be at least 1",
+    );
+    let text = run("trials = 10\nmax_trials = 5");
+    one_error(
+        &text,
+        &at(&text, "5\n", 0),
+        "run.max_trials",
+        "max_trials (5) must be at least trials (10)",
+    );
+    let text = run("target_rel_ci = 1.5");
+    one_error(
+        &text,
+        &at(&text, "1.5", 0),
+        "run.target_rel_ci",
+        "target_rel_ci must be in (0, 1)",
+    );
+    let text = BASE.replace("\"1h\"", "0");
+    one_error(
+        &text,
+        &at(&text, "0\n", 0),
+        "run.horizon",
+        "horizon must be longer than 0",
+    );
+}
+
+#[test]
+fn rate_must_be_positive_and_finite() {
+    for bad in ["0", "-3", "inf", "nan", "0.0"] {
+        let text = BASE.replace("rate = 10", &format!("rate = {bad}"));
+        one_error(
+            &text,
+            &at(&text, &format!("{bad}\n"), 0),
+            "workload.rate",
+            "rate must be a finite number of requests per second > 0",
+        );
+    }
+    let text = BASE.replace("rate = 10\n", "");
+    assert_eq!(ok(&text).workload.rate_per_s, None);
+}
+
+#[test]
+fn service_ranges_and_weights_are_checked() {
+    let svc = |extra: &str| BASE.replace("name = \"web\"", &format!("name = \"web\"\n{extra}"));
+    let text = svc("nodes = 0");
+    one_error(
+        &text,
+        &at(&text, "nodes = 0", 8),
+        "services[0].nodes",
+        "nodes must be at least 1",
+    );
+    let text = svc("concurrency = 0");
+    one_error(
+        &text,
+        &at(&text, "concurrency = 0", 14),
+        "services[0].concurrency",
+        "concurrency must be at least 1",
+    );
+    let text = svc("timeout = \"0s\"");
+    one_error(
+        &text,
+        &at(&text, "\"0s\"", 0),
+        "services[0].timeout",
+        "timeout must be longer than 0",
+    );
+    let text = svc("nodes = 3\nbalancer = \"weighted_round_robin\"\nweights = [1, 2]");
+    one_error(
+        &text,
+        &at(&text, "[1, 2]", 0),
+        "services[0].weights",
+        "weights has 2 entries but nodes = 3",
+    );
+    let text = svc("nodes = 2\nbalancer = \"weighted_round_robin\"\nweights = [1, 0]");
+    one_error(
+        &text,
+        &at(&text, "0]", 0),
+        "services[0].weights[1]",
+        "a weight must be at least 1",
+    );
+    let text = svc("nodes = 2\nbalancer = \"weighted_round_robin\"");
+    one_error(
+        &text,
+        &at(&text, "[[services]]", 0),
+        "services[0].weights",
+        "needs weights = [...], one positive weight per node (2)",
+    );
+    let text = svc("nodes = 2\nweights = [1, 1]");
+    one_error(
+        &text,
+        &at(&text, "weights", 0),
+        "services[0].weights",
+        "weights are only allowed with balancer = \"weighted_round_robin\"",
+    );
+    let text = svc("queue_limit = 0");
+    assert_eq!(ok(&text).services[0].queue_limit, Some(0));
+}
+
+#[test]
+fn distribution_parameters_are_checked() {
+    let dist = |table: &str| BASE.replace("{ dist = \"exponential\", mean = \"20ms\" }", table);
+    for d in ["lognormal", "gamma"] {
+        let text = dist(&format!("{{ dist = \"{d}\", mean = \"20ms\", cv = 0 }}"));
+        one_error(
+            &text,
+            &at(&text, "0 }", 0),
+            "services[0].service_time.cv",
+            "cv must be a finite number > 0, found 0",
+        );
+    }
+    let text = dist("{ dist = \"lognormal\", mean = \"20ms\", cv = 1, mu = 0, sigma = 1 }");
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].contains("lognormal takes mean and cv, or mu and sigma, not a mix: found mean and cv and mu and sigma"), "{}", errs[0]);
+    let text = dist("{ dist = \"lognormal\", mean = \"20ms\", mu = 0 }");
+    one_error(
+        &text,
+        &at(&text, "mu", 0),
+        "services[0].service_time.mu",
+        "not a mix: found mean and mu",
+    );
+    let text = dist("{ dist = \"lognormal\", mean = \"20ms\" }");
+    one_error(
+        &text,
+        &at(&text, "{ dist = \"lognormal\"", 0),
+        "services[0].service_time.cv",
+        "lognormal needs cv; it takes mean and cv, or mu and sigma",
+    );
+    let text = dist("{ dist = \"exponential\", value = 1 }");
+    let errs = errors(&text);
+    assert!(errs.iter().any(|e| e.starts_with(&format!("web.toml:{}: services[0].service_time.value: exponential has no parameter \"value\"; it takes mean", at(&text, "value", 0)))), "{errs:?}");
+    let text = dist("{ dist = \"uniform\", min = 3, max = 1 }");
+    one_error(
+        &text,
+        &at(&text, "max =", 6),
+        "services[0].service_time.max",
+        "max must be > min",
+    );
+    let text = dist("{ dist = \"pareto\", shape = 1, mean = 2 }");
+    one_error(
+        &text,
+        &at(&text, "{ dist", 0),
+        "services[0].service_time",
+        "shape > 1",
+    );
+}
+
+#[test]
+fn syntax_errors_are_one_diagnostic() {
+    let text = BASE.replace("rate = 10", "rate = = 10");
+    let errs = errors(&text);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    let line = at(&text, "rate", 0);
+    let line = line.split(':').next().unwrap();
+    assert!(
+        errs[0].starts_with(&format!("web.toml:{line}:")),
+        "{}",
+        errs[0]
+    );
+    let errs = errors(&format!("{BASE}\n[run]\nseed = 3\n"));
+    assert_eq!(errs.len(), 1, "{errs:?}");
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn empirical_samples_come_from_a_csv_next_to_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = BASE.replace(
+        "{ dist = \"exponential\", mean = \"20ms\" }",
+        "{ dist = \"empirical\", file = \"lat.csv\" }",
+    );
+    let scenario = write(dir.path(), "web.toml", &text);
+    write(
+        dir.path(),
+        "lat.csv",
+        "latency_s,host\n0.1,a\n\n0.2,b\n  \n0.7\n",
+    );
+    let s = load(&scenario).unwrap();
+    assert_eq!(
+        s.services[0].service_time,
+        DistSpec::empirical(vec![0.1, 0.2, 0.7]).unwrap()
+    );
+
+    write(dir.path(), "lat.csv", "latency_s\n0.1\n0.2\nfast\n-1\n");
+    let errs = load(&scenario).unwrap_err();
+    let csv = dir.path().join("lat.csv");
+    let lines: Vec<String> = errs.iter().map(|d| d.to_string()).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "{}:4:1: services[0].service_time.file: \"fast\" is not a number of seconds",
+            csv.display()
+        )
+    );
+    assert!(
+        lines[1].starts_with(&format!("{}:5:1: ", csv.display())),
+        "{}",
+        lines[1]
+    );
+
+    std::fs::remove_file(&csv).unwrap();
+    let errs = load(&scenario).unwrap_err();
+    assert_eq!(errs.len(), 1);
+    let d = &errs.items[0];
+    assert_eq!(d.file, scenario);
+    assert_eq!(d.key_path, "services[0].service_time.file");
+    assert!(
+        d.message.contains("cannot read the samples file") && d.message.contains("lat.csv"),
+        "{}",
+        d.message
+    );
+    assert_eq!(
+        format!("{}:{}", d.line, d.column),
+        at(&text, "\"lat.csv\"", 0)
+    );
+
+    write(dir.path(), "lat.csv", "header only\n");
+    let errs = load(&scenario).unwrap_err();
+    assert!(errs.to_string().contains("holds no samples"), "{errs}");
+}
+
+#[test]
+fn unreadable_scenario_file_is_a_diagnostic() {
+    let errs = load(Path::new("/nonexistent/nines/web.toml")).unwrap_err();
+    assert_eq!(errs.len(), 1);
+    assert!(
+        errs.to_string()
+            .starts_with("/nonexistent/nines/web.toml: cannot read"),
+        "{errs}"
+    );
+}
+
+#[test]
+fn schema_has_the_top_level_tables() {
+    let schema = json_schema();
+    for key in ["run", "workload", "services"] {
+        assert!(schema["properties"].get(key).is_some(), "{key}");
+    }
+}
+
+/// Lines of a valid file to cut, repeat and splice.
+const FULL: &str = r#"name = "web-tier"
+[run]
+horizon = "1h"
+warmup = "1m"
+trials = 4
+sample_every = "1m"
+target_rel_ci = 0.1
+max_trials = 8
+[workload]
+entry = "web"
+rate = 5.0
+pattern = { kind = "constant" }
+[[services]]
+name = "web"
+nodes = 2
+balancer = "weighted_round_robin"
+weights = [1, 2]
+calls = ["db"]
+service_time = { dist = "lognormal", mean = "20ms", cv = 1.2 }
+timeout = "2s"
+[[services]]
+name = "db"
+service_time = { dist = "empirical", file = "nope.csv" }
+"#;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in "\\PC{0,300}") {
+        let _ = parse(&text, Path::new("fuzz.toml"));
+    }
+
+    #[test]
+    fn mutated_files_never_panic(
+        edits in prop::collection::vec((0usize..24, 0usize..24, 0u8..4, "[a-z0-9\"=\\[\\]{},. -]{0,12}"), 1..6)
+    ) {
+        let mut lines: Vec<String> = FULL.lines().map(str::to_string).collect();
+        for (i, j, op, junk) in edits {
+            let n = lines.len().max(1);
+            let (i, j) = (i % n, j % n);
+            match op {
+                0 if !lines.is_empty() => { lines.remove(i); }
+                1 => { let l = lines.get(j).cloned().unwrap_or_default(); lines.insert(i, l); }
+                2 => { if let Some(l) = lines.get_mut(i) { let cut = l.len().min(j); l.truncate(cut); l.push_str(&junk); } }
+                _ => lines.insert(i, junk),
+            }
+        }
+        let text = lines.join("\n");
+        if let Err(e) = parse(&text, Path::new("fuzz.toml")) {
+            prop_assert!(!e.is_empty());
+            for d in &e {
+                prop_assert!(d.line >= 1 && d.column >= 1, "{d}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_documented_example_is_valid() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/SCENARIOS.md")).unwrap();
+    let start = doc.find("```toml\n").expect("an example") + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let s = ok(&doc[start..end]);
+    assert_eq!(s.services.len(), 2);
+    assert_eq!(s.services[0].calls, vec![1]);
+}
