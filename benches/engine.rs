@@ -4,10 +4,12 @@
 //!
 //! Run: `cargo bench --bench engine`.
 
-use criterion::{criterion_group, Criterion, Throughput};
+use criterion::{Criterion, Throughput, criterion_group};
 use nines::dist::DistSpec;
-use nines::model::{run_trial, Model};
-use nines::scenario::{BalancerSpec, NodeKind, Pattern, RunSpec, Scenario, ServiceSpec, WorkloadSpec};
+use nines::model::{Model, run_trial};
+use nines::scenario::{
+    BalancerSpec, NodeKind, Pattern, RunSpec, Scenario, ServiceSpec, WorkloadSpec,
+};
 use nines::time::SimTime;
 
 const RATE_PER_S: f64 = 9.0;
@@ -30,7 +32,11 @@ fn mm10(nodes: u32, concurrency: u32) -> Model {
             target_rel_ci: None,
             max_trials: 1,
         },
-        workload: WorkloadSpec { entry: 0, rate_per_s: Some(RATE_PER_S), pattern: Pattern::Constant },
+        workload: WorkloadSpec {
+            entry: 0,
+            rate_per_s: Some(RATE_PER_S),
+            pattern: Pattern::Constant,
+        },
         services: vec![ServiceSpec {
             name: "svc".into(),
             kind: NodeKind::Compute,

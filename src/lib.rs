@@ -2,6 +2,7 @@
 //! infrastructure. See `docs/ARCHITECTURE.md` for the map of the code.
 
 pub mod analytic;
+pub mod cli;
 pub mod dist;
 pub mod engine;
 pub mod metrics;

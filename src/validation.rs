@@ -15,7 +15,9 @@ use crate::analytic::{self, MMc, MMcc};
 use crate::dist::DistSpec;
 use crate::model::Model;
 use crate::montecarlo::{self, Plan};
-use crate::scenario::{BalancerSpec, NodeKind, Pattern, RunSpec, Scenario, ServiceSpec, WorkloadSpec};
+use crate::scenario::{
+    BalancerSpec, NodeKind, Pattern, RunSpec, Scenario, ServiceSpec, WorkloadSpec,
+};
 use crate::stats::MetricSummary;
 use crate::time::SimTime;
 
@@ -56,12 +58,19 @@ struct Check {
 }
 
 fn check(metric: &'static str, formula: &'static str, exact: f64) -> Check {
-    Check { metric, formula, exact, allowance: 0.0 }
+    Check {
+        metric,
+        formula,
+        exact,
+        allowance: 0.0,
+    }
 }
 
 /// t(0.9995, n − 1): the two-sided 99.9% Student-t quantile.
 fn t9995(n: usize) -> f64 {
-    StudentsT::new(0.0, 1.0, (n - 1) as f64).expect("n >= 2").inverse_cdf(0.9995)
+    StudentsT::new(0.0, 1.0, (n - 1) as f64)
+        .expect("n >= 2")
+        .inverse_cdf(0.9995)
 }
 
 /// The 99.9% half-width of a summary (from its 95% half-width and n).
@@ -71,7 +80,13 @@ fn half_width_999(s: &MetricSummary) -> f64 {
 }
 
 /// A one-service scenario with Poisson arrivals at `rate_per_s`.
-pub fn single_service(service: ServiceSpec, rate_per_s: f64, horizon_s: u64, warmup_s: u64, trials: u32) -> Scenario {
+pub fn single_service(
+    service: ServiceSpec,
+    rate_per_s: f64,
+    horizon_s: u64,
+    warmup_s: u64,
+    trials: u32,
+) -> Scenario {
     Scenario {
         name: format!("validate-{}", service.name),
         description: None,
@@ -85,7 +100,11 @@ pub fn single_service(service: ServiceSpec, rate_per_s: f64, horizon_s: u64, war
             target_rel_ci: None,
             max_trials: trials,
         },
-        workload: WorkloadSpec { entry: 0, rate_per_s: Some(rate_per_s), pattern: Pattern::Constant },
+        workload: WorkloadSpec {
+            entry: 0,
+            rate_per_s: Some(rate_per_s),
+            pattern: Pattern::Constant,
+        },
         services: vec![service],
     }
 }
@@ -117,17 +136,27 @@ fn exp(mean_s: f64) -> DistSpec {
 }
 
 /// Simulates `scenario` and returns its summaries.
-pub fn simulate(scenario: &Scenario, threads: Option<usize>) -> std::collections::BTreeMap<String, MetricSummary> {
+pub fn simulate(
+    scenario: &Scenario,
+    threads: Option<usize>,
+) -> std::collections::BTreeMap<String, MetricSummary> {
     let plan = Plan {
         trials: scenario.run.trials as u64,
         target_rel_ci: None,
         max_trials: scenario.run.trials as u64,
         threads,
     };
-    montecarlo::run(&Model::new(scenario), &plan, None).expect("thread pool").summary
+    montecarlo::run(&Model::new(scenario), &plan, None)
+        .expect("thread pool")
+        .summary
 }
 
-fn judge(case: &str, scenario: &Scenario, checks: &[Check], threads: Option<usize>) -> Vec<Verdict> {
+fn judge(
+    case: &str,
+    scenario: &Scenario,
+    checks: &[Check],
+    threads: Option<usize>,
+) -> Vec<Verdict> {
     let summary = simulate(scenario, threads);
     checks
         .iter()
@@ -152,8 +181,18 @@ fn judge(case: &str, scenario: &Scenario, checks: &[Check], threads: Option<usiz
 /// p99 of response = ln(100)/(μ−λ) = 15.35 (the FIFO response time is Exp(μ−λ)).
 pub fn mm1(threads: Option<usize>) -> Vec<Verdict> {
     let q = MMc::new(0.7, 1.0, 1).expect("stable");
-    let scenario = single_service(service("mm1", 1, 1, BalancerSpec::RoundRobin, exp(1.0), None), 0.7, 40_000, 2_000, 24);
-    let mut p99 = check("latency_p99_s", "ln(100)/(μ − λ)", q.response_quantile_s(0.99));
+    let scenario = single_service(
+        service("mm1", 1, 1, BalancerSpec::RoundRobin, exp(1.0), None),
+        0.7,
+        40_000,
+        2_000,
+        24,
+    );
+    let mut p99 = check(
+        "latency_p99_s",
+        "ln(100)/(μ − λ)",
+        q.response_quantile_s(0.99),
+    );
     p99.allowance = HISTOGRAM_RESOLUTION;
     let checks = [
         check("latency_mean_s", "1/(μ − λ)", q.mean_response_s()),
@@ -176,10 +215,32 @@ pub fn mmc(threads: Option<usize>) -> Vec<Verdict> {
             check("latency_mean_s", "C/(cμ − λ) + 1/μ", q.mean_response_s()),
         ]
     };
-    let across = single_service(service("mm4-nodes", 4, 1, BalancerSpec::Central, exp(1.0), None), 3.2, 30_000, 2_000, 24);
-    let within = single_service(service("mm4-slots", 1, 4, BalancerSpec::Central, exp(1.0), None), 3.2, 30_000, 2_000, 24);
-    let mut v = judge("M/M/4 (4 nodes x 1 slot), ρ = 0.8", &across, &checks(), threads);
-    v.extend(judge("M/M/4 (1 node x 4 slots), ρ = 0.8", &within, &checks(), threads));
+    let across = single_service(
+        service("mm4-nodes", 4, 1, BalancerSpec::Central, exp(1.0), None),
+        3.2,
+        30_000,
+        2_000,
+        24,
+    );
+    let within = single_service(
+        service("mm4-slots", 1, 4, BalancerSpec::Central, exp(1.0), None),
+        3.2,
+        30_000,
+        2_000,
+        24,
+    );
+    let mut v = judge(
+        "M/M/4 (4 nodes x 1 slot), ρ = 0.8",
+        &across,
+        &checks(),
+        threads,
+    );
+    v.extend(judge(
+        "M/M/4 (1 node x 4 slots), ρ = 0.8",
+        &within,
+        &checks(),
+        threads,
+    ));
     v
 }
 
@@ -187,9 +248,19 @@ pub fn mmc(threads: Option<usize>) -> Vec<Verdict> {
 /// Erlang B(5, 4) = 0.1991.
 pub fn erlang_b(threads: Option<usize>) -> Vec<Verdict> {
     let loss = MMcc::new(4.0, 1.0, 5).expect("valid");
-    let scenario = single_service(service("mm55", 5, 1, BalancerSpec::Central, exp(1.0), Some(0)), 4.0, 20_000, 500, 24);
+    let scenario = single_service(
+        service("mm55", 5, 1, BalancerSpec::Central, exp(1.0), Some(0)),
+        4.0,
+        20_000,
+        500,
+        24,
+    );
     let checks = [
-        check("dropped_ratio", "Erlang B(5, 4)", loss.blocking_probability()),
+        check(
+            "dropped_ratio",
+            "Erlang B(5, 4)",
+            loss.blocking_probability(),
+        ),
         check("utilization", "a(1 − B)/c", loss.server_utilization()),
     ];
     judge("M/M/5/5, a = 4 erlangs", &scenario, &checks, threads)
@@ -201,11 +272,25 @@ pub fn pollaczek_khinchine(threads: Option<usize>) -> Vec<Verdict> {
     let constant = DistSpec::constant(1.0).expect("valid");
     let lognormal = DistSpec::lognormal_mean_cv(1.0, 1.2).expect("valid");
     let mut v = Vec::new();
-    for (case, dist) in [("M/D/1, ρ = 0.6", constant), ("M/G/1 (lognormal, cv 1.2), ρ = 0.6", lognormal)] {
-        let wait = analytic::mg1_mean_wait_s(0.6, dist.mean_s(), dist.second_moment_s2()).expect("stable");
-        let response = analytic::mg1_mean_response_s(0.6, dist.mean_s(), dist.second_moment_s2()).expect("stable");
-        let scenario = single_service(service("mg1", 1, 1, BalancerSpec::RoundRobin, dist, None), 0.6, 40_000, 2_000, 24);
-        let checks = [check("wait_mean_s", "λE[S²]/(2(1 − ρ))", wait), check("latency_mean_s", "Wq + E[S]", response)];
+    for (case, dist) in [
+        ("M/D/1, ρ = 0.6", constant),
+        ("M/G/1 (lognormal, cv 1.2), ρ = 0.6", lognormal),
+    ] {
+        let wait =
+            analytic::mg1_mean_wait_s(0.6, dist.mean_s(), dist.second_moment_s2()).expect("stable");
+        let response = analytic::mg1_mean_response_s(0.6, dist.mean_s(), dist.second_moment_s2())
+            .expect("stable");
+        let scenario = single_service(
+            service("mg1", 1, 1, BalancerSpec::RoundRobin, dist, None),
+            0.6,
+            40_000,
+            2_000,
+            24,
+        );
+        let checks = [
+            check("wait_mean_s", "λE[S²]/(2(1 − ρ))", wait),
+            check("latency_mean_s", "Wq + E[S]", response),
+        ];
         v.extend(judge(case, &scenario, &checks, threads));
     }
     v
@@ -215,19 +300,36 @@ pub fn pollaczek_khinchine(threads: Option<usize>) -> Vec<Verdict> {
 /// an M/M/1 and the mean response is 1/(μ − λ/4).
 pub fn random_split(threads: Option<usize>) -> Vec<Verdict> {
     let node = MMc::new(0.7, 1.0, 1).expect("stable");
-    let scenario = single_service(service("random4", 4, 1, BalancerSpec::Random, exp(1.0), None), 2.8, 20_000, 2_000, 24);
+    let scenario = single_service(
+        service("random4", 4, 1, BalancerSpec::Random, exp(1.0), None),
+        2.8,
+        20_000,
+        2_000,
+        24,
+    );
     let checks = [
         check("latency_mean_s", "1/(μ − λ/4)", node.mean_response_s()),
         check("wait_probability", "ρ", node.wait_probability()),
     ];
-    judge("random over 4 x M/M/1, ρ = 0.7", &scenario, &checks, threads)
+    judge(
+        "random over 4 x M/M/1, ρ = 0.7",
+        &scenario,
+        &checks,
+        threads,
+    )
 }
 
 /// `power_of_two` over 100 nodes at λ = 0.8 per node against the supermarket limit
 /// T₂(λ) = Σ λ^(2^i − 2) (Mitzenmacher 2001), with the finite-N allowance.
 pub fn supermarket(threads: Option<usize>) -> Vec<Verdict> {
     let limit = analytic::supermarket_mean_sojourn(0.8, 2).expect("stable");
-    let scenario = single_service(service("p2-100", 100, 1, BalancerSpec::PowerOfTwo, exp(1.0), None), 80.0, 3_000, 300, 16);
+    let scenario = single_service(
+        service("p2-100", 100, 1, BalancerSpec::PowerOfTwo, exp(1.0), None),
+        80.0,
+        3_000,
+        300,
+        16,
+    );
     let mut c = check("latency_mean_s", "Σ λ^(2^i − 2) (N → ∞)", limit);
     c.allowance = SUPERMARKET_FINITE_N_ALLOWANCE;
     judge("power_of_two, 100 nodes, ρ = 0.8", &scenario, &[c], threads)
@@ -238,7 +340,13 @@ pub fn supermarket(threads: Option<usize>) -> Vec<Verdict> {
 /// All three see the same arrivals and service times (common random numbers).
 pub fn balancer_ordering(threads: Option<usize>) -> Vec<Verdict> {
     let run = |b: BalancerSpec| {
-        let scenario = single_service(service("order", 10, 1, b, exp(1.0), None), 9.5, 20_000, 2_000, 16);
+        let scenario = single_service(
+            service("order", 10, 1, b, exp(1.0), None),
+            9.5,
+            20_000,
+            2_000,
+            16,
+        );
         let s = simulate(&scenario, threads)["latency_mean_s"].clone();
         let half = half_width_999(&s);
         (s.mean.unwrap_or(f64::NAN), half)
@@ -263,7 +371,14 @@ pub fn balancer_ordering(threads: Option<usize>) -> Vec<Verdict> {
 
 /// Every reference case, in the order `nines validate` prints them.
 pub fn all(threads: Option<usize>) -> Vec<Verdict> {
-    let cases: [fn(Option<usize>) -> Vec<Verdict>; 7] =
-        [mm1, mmc, erlang_b, pollaczek_khinchine, random_split, supermarket, balancer_ordering];
+    let cases: [fn(Option<usize>) -> Vec<Verdict>; 7] = [
+        mm1,
+        mmc,
+        erlang_b,
+        pollaczek_khinchine,
+        random_split,
+        supermarket,
+        balancer_ordering,
+    ];
     cases.iter().flat_map(|case| case(threads)).collect()
 }

@@ -59,14 +59,16 @@ pub(super) fn trial_result(
         metrics: BTreeMap::new(),
         histograms: BTreeMap::new(),
     };
-    let arrived = t.arrived as f64;
     let completed = t.completed as f64;
-    sink.value("arrival_rate_rps".into(), arrived / measured_s);
+    // Requests still in flight at the horizon are censored, not failed: ratios count the
+    // requests whose outcome is known.
+    let resolved = (t.completed + t.dropped + t.timed_out + t.errors) as f64;
+    sink.value("arrival_rate_rps".into(), t.arrived as f64 / measured_s);
     sink.value("throughput_rps".into(), completed / measured_s);
-    sink.ratio("request_success_ratio".into(), completed, arrived);
-    sink.ratio("dropped_ratio".into(), t.dropped as f64, arrived);
-    sink.ratio("timeout_ratio".into(), t.timed_out as f64, arrived);
-    sink.ratio("error_ratio".into(), t.errors as f64, arrived);
+    sink.ratio("request_success_ratio".into(), completed, resolved);
+    sink.ratio("dropped_ratio".into(), t.dropped as f64, resolved);
+    sink.ratio("timeout_ratio".into(), t.timed_out as f64, resolved);
+    sink.ratio("error_ratio".into(), t.errors as f64, resolved);
     sink.ratio("latency_mean_s".into(), t.latency_ns as f64 / NS, completed);
     sink.ratio("wait_mean_s".into(), t.wait_ns as f64 / NS, completed);
     sink.ratio("wait_probability".into(), t.queued_any as f64, completed);
@@ -85,7 +87,7 @@ pub(super) fn trial_result(
     for (pool, svc) in pools.iter_mut().zip(&model.services) {
         let p = format!("services.{}.", svc.name);
         let c = &pool.counters;
-        let visits = c.arrived as f64;
+        let visits = (c.completed + c.dropped + c.timed_out + c.errors) as f64;
         let busy = pool.busy_slots.integral_until(model.horizon) as f64;
         let slots = pool.rotation_slots.integral_until(model.horizon) as f64;
         busy_all += busy;

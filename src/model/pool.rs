@@ -12,7 +12,6 @@ use crate::time::SimTime;
 /// Counts over the visits of counted (post-warmup) requests.
 #[derive(Clone, Debug, Default)]
 pub struct VisitCounters {
-    pub arrived: u64,
     pub completed: u64,
     pub dropped: u64,
     pub timed_out: u64,

@@ -126,11 +126,8 @@ impl Trial<'_> {
         let req = &mut self.requests[r];
         req.visit = req.visit.wrapping_add(1);
         req.visit_start = now;
-        let (visit, counted) = (req.visit, req.counted);
+        let visit = req.visit;
         let pool = &mut self.pools[s];
-        if counted {
-            pool.counters.arrived += 1;
-        }
         if let Some(timeout) = svc.timeout {
             self.queue.schedule(
                 now.saturating_add(timeout),

@@ -1,0 +1,54 @@
+//! The command line (clap): one file per command.
+
+mod check;
+mod run;
+mod schema;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// nines: Monte Carlo discrete-event simulation for capacity and availability planning.
+#[derive(Debug, Parser)]
+#[command(name = "nines", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a scenario's trials and write summary.json, summary.csv and trials.csv.
+    Run(run::RunArgs),
+    /// Validate a scenario file and report every problem in it.
+    Check(check::CheckArgs),
+    /// Print the JSON Schema of the scenario file format.
+    Schema,
+    /// Simulate the analytic reference cases and compare with theory.
+    Validate(validate::ValidateArgs),
+}
+
+/// Runs the parsed command; the exit code says whether it succeeded.
+pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::check(args),
+        Command::Schema => schema::schema(),
+        Command::Validate(args) => validate::validate(args),
+    }
+}
+
+/// Reads a scenario, printing every problem on stderr when it is invalid.
+fn load_or_report(path: &std::path::Path) -> Result<crate::scenario::Scenario, ExitCode> {
+    crate::scenario::load(path).map_err(|diagnostics| {
+        eprintln!("{diagnostics}");
+        let n = diagnostics.len();
+        eprintln!(
+            "{n} problem{} found in {}",
+            if n == 1 { "" } else { "s" },
+            path.display()
+        );
+        ExitCode::from(2)
+    })
+}

@@ -1,0 +1,189 @@
+//! The `nines` command line as a user meets it: outputs, reruns, refusals, exit codes.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn nines() -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin!("nines"));
+    cmd.env("CI", "true");
+    cmd
+}
+
+fn scenario(name: &str) -> String {
+    format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run_quickstart(out: &Path, threads: usize) {
+    nines()
+        .args([
+            "run",
+            &scenario("quickstart"),
+            "--trials",
+            "4",
+            "--threads",
+            &threads.to_string(),
+            "--out",
+        ])
+        .arg(out)
+        .assert()
+        .success();
+}
+
+#[test]
+fn run_writes_the_result_files_and_a_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("q");
+    let assert = nines()
+        .args(["run", &scenario("quickstart"), "--trials", "3", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("latency_p99_s") && stdout.contains("95% CI"),
+        "{stdout}"
+    );
+    for f in ["summary.json", "summary.csv", "trials.csv"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["scenario"], "quickstart");
+    assert_eq!(summary["trials"], 3);
+    assert_eq!(summary["seed"], 1);
+    let p99 = &summary["metrics"]["latency_p99_s"];
+    for key in [
+        "mean",
+        "std",
+        "ci95_low",
+        "ci95_high",
+        "min",
+        "max",
+        "trials",
+    ] {
+        assert!(p99.get(key).is_some(), "latency_p99_s lacks {key}");
+    }
+    assert!(
+        summary["metrics"]["services.db.utilization"]["mean"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    // trials.csv: a header and one row per trial.
+    assert_eq!(
+        fs::read_to_string(out.join("trials.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        4
+    );
+}
+
+#[test]
+fn results_are_byte_identical_for_any_thread_count_and_rerun() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    run_quickstart(&one, 1);
+    run_quickstart(&two, 2);
+    // The same command twice replaces its own result.
+    run_quickstart(&two, 2);
+    for f in ["summary.json", "summary.csv", "trials.csv"] {
+        assert_eq!(
+            fs::read(one.join(f)).unwrap(),
+            fs::read(two.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+}
+
+#[test]
+fn refuses_a_directory_it_did_not_write_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("mine");
+    fs::create_dir(&out).unwrap();
+    fs::write(out.join("notes.md"), "keep me").unwrap();
+    nines()
+        .args(["run", &scenario("quickstart"), "--trials", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("notes.md").and(predicates::str::contains("--force")));
+    assert!(!out.join("summary.json").exists());
+    nines()
+        .args([
+            "run",
+            &scenario("quickstart"),
+            "--trials",
+            "2",
+            "--force",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(fs::read_to_string(out.join("notes.md")).unwrap(), "keep me");
+    assert!(out.join("summary.json").is_file());
+}
+
+#[test]
+fn check_accepts_the_examples_and_reports_every_problem_with_its_place() {
+    for name in ["quickstart", "balancers"] {
+        nines().args(["check", &scenario(name)]).assert().success();
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("web.toml");
+    fs::write(
+        &bad,
+        "name = \"w\"\n[run]\nhorizon = \"1h\"\nwarmup = \"2h\"\n[workload]\nentry = \"web\"\nrate = -3\n\
+         [[services]]\nname = \"web\"\nbalancer = \"p2c\"\nservice_time = { dist = \"exponential\", mean = \"5 parsecs\" }\n",
+    )
+    .unwrap();
+    let assert = nines().arg("check").arg(&bad).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    for expected in [
+        "web.toml:10:12: services[0].balancer:",
+        "p2c",
+        "services[0].service_time.mean",
+        "parsecs",
+        "workload.rate",
+        "run.warmup",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+    assert!(!stderr.contains("panicked"));
+    // `run` refuses the same file the same way, before simulating anything.
+    nines()
+        .arg("run")
+        .arg(&bad)
+        .arg("--out")
+        .arg(tmp.path().join("o"))
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    nines()
+        .args(["check", "no/such/scenario.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no/such/scenario.toml"));
+}
+
+#[test]
+fn schema_is_json_naming_the_sections() {
+    let assert = nines().arg("schema").assert().success();
+    let schema: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    for key in ["run", "workload", "services"] {
+        assert!(
+            schema["properties"].get(key).is_some(),
+            "schema lacks {key}"
+        );
+    }
+}
