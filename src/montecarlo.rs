@@ -2,6 +2,8 @@
 //! rayon pool and gathered in trial order, so the result is the same for any thread count.
 //! With `target_rel_ci`, batches of trials are added until every headline metric is
 //! precise enough (or `max_trials` is reached); the batches do not depend on threads either.
+//! Trials run in chunks of at most [`CHUNK`], whose time series are summed in trial order
+//! and dropped, so memory does not grow with the number of trials beyond one scalar row each.
 
 use std::collections::BTreeMap;
 
@@ -33,10 +35,16 @@ pub struct Plan {
     pub threads: Option<usize>,
 }
 
+/// Trials run in parallel at once, at most.
+pub const CHUNK: u64 = 256;
+
 /// Every trial's observations, in trial order, and the histograms merged over them.
 pub struct Outcome {
+    /// Per-trial observations (histograms and time series moved out).
     pub trials: Vec<TrialResult>,
     pub histograms: BTreeMap<String, LatencyHistogram>,
+    /// The time series averaged over trials, row-major (columns: `model::series_columns`).
+    pub timeseries: Vec<f64>,
     pub summary: BTreeMap<String, MetricSummary>,
     /// Whether the stopping rule's target was met (always true without a target).
     pub converged: bool,
@@ -51,24 +59,45 @@ pub fn run(model: &Model, plan: &Plan, progress: Option<&ProgressBar>) -> anyhow
     let pool = builder.build()?;
     let mut trials: Vec<TrialResult> = Vec::new();
     let mut histograms = BTreeMap::new();
+    let mut series_sum: Vec<f64> = Vec::new();
     loop {
         let start = trials.len() as u64;
         let end = (start + plan.trials).min(plan.max_trials.max(plan.trials));
-        let (batch, batch_hists) = pool.install(|| run_batch(model, start..end, progress));
-        trials.extend(batch);
-        merge_into(&mut histograms, batch_hists);
+        for chunk_start in (start..end).step_by(CHUNK as usize) {
+            let chunk = chunk_start..(chunk_start + CHUNK).min(end);
+            let (mut batch, batch_hists) = pool.install(|| run_batch(model, chunk, progress));
+            for t in &mut batch {
+                add_in_order(&mut series_sum, &std::mem::take(&mut t.timeseries));
+            }
+            trials.extend(batch);
+            merge_into(&mut histograms, batch_hists);
+        }
         let summary = summarize(&trials, &histograms);
         let converged = plan
             .target_rel_ci
             .is_none_or(|target| precise_enough(&summary, target));
         if converged || end >= plan.max_trials {
+            let n = trials.len() as f64;
+            let timeseries = series_sum.iter().map(|s| s / n).collect();
             return Ok(Outcome {
                 trials,
                 histograms,
+                timeseries,
                 summary,
                 converged,
             });
         }
+    }
+}
+
+/// `sum += row`, element by element (called in trial order, so the floating-point sums
+/// are the same for any thread count).
+fn add_in_order(sum: &mut Vec<f64>, row: &[f64]) {
+    if sum.is_empty() {
+        sum.resize(row.len(), 0.0);
+    }
+    for (s, v) in sum.iter_mut().zip(row) {
+        *s += v;
     }
 }
 

@@ -42,13 +42,15 @@ impl SimTime {
     /// Seconds as a float, rounded to the nearest nanosecond and saturated at `MAX`;
     /// negative and NaN inputs give zero (sampled durations are clamped, never wrapped).
     pub fn from_secs_f64(s: f64) -> SimTime {
-        let ns = (s * NS_PER_S as f64).round();
+        let ns = s * NS_PER_S as f64;
         if ns.is_nan() || ns <= 0.0 {
             SimTime::ZERO
         } else if ns >= u64::MAX as f64 {
             SimTime::MAX
         } else {
-            SimTime(ns as u64)
+            // Positive, so adding 0.5 and truncating rounds to nearest (ties up) without
+            // a libm call: this runs once per sampled duration.
+            SimTime((ns + 0.5) as u64)
         }
     }
 

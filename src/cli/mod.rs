@@ -19,7 +19,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Simulate a scenario's trials and write summary.json, summary.csv and trials.csv.
+    /// Simulate a scenario's trials; write summary.json, summary.csv, trials.csv, timeseries.csv.
     Run(run::RunArgs),
     /// Validate a scenario file and report every problem in it.
     Check(check::CheckArgs),

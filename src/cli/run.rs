@@ -82,6 +82,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut csv = Vec::new();
     report::write_trials_csv(&mut csv, &outcome.trials)?;
     out.write("trials.csv", &csv)?;
+    let mut csv = Vec::new();
+    report::write_timeseries_csv(
+        &mut csv,
+        &crate::model::series_columns(&model),
+        &outcome.timeseries,
+    )?;
+    out.write("timeseries.csv", &csv)?;
     let written = out.commit()?;
 
     println!(

@@ -18,16 +18,9 @@ struct Entry<E> {
     event: E,
 }
 
-impl<E> Entry<E> {
-    /// Time and sequence packed so that one integer comparison orders entries.
-    fn key(&self) -> u128 {
-        ((self.time.0 as u128) << 64) | self.seq as u128
-    }
-}
-
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
+        self.time == other.time && self.seq == other.seq
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -39,7 +32,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     /// Reversed: the heap is a max-heap and we want the earliest entry on top.
     fn cmp(&self, other: &Self) -> Ordering {
-        other.key().cmp(&self.key())
+        (other.time, other.seq).cmp(&(self.time, self.seq))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The integral over time of an integer quantity (busy slots, requests in the system),
-//! counted only after the warmup, exactly in integer nanoseconds.
+//! exactly in integer nanoseconds: after the warmup (for statistics) and from time zero
+//! (for time series, which show the warmup transient too).
 
 use crate::time::SimTime;
 
@@ -9,7 +10,10 @@ pub struct TimeWeighted {
     value: u64,
     since: SimTime,
     warmup: SimTime,
-    integral_ns: u128,
+    /// ∫ value dt over [0, since].
+    total_ns: u128,
+    /// ∫ value dt over [0, warmup], once the warmup has passed.
+    at_warmup_ns: Option<u128>,
 }
 
 impl TimeWeighted {
@@ -19,7 +23,8 @@ impl TimeWeighted {
             value,
             since: SimTime::ZERO,
             warmup,
-            integral_ns: 0,
+            total_ns: 0,
+            at_warmup_ns: (warmup == SimTime::ZERO).then_some(0),
         }
     }
 
@@ -30,10 +35,13 @@ impl TimeWeighted {
 
     fn advance(&mut self, now: SimTime) {
         debug_assert!(now >= self.since, "time went backwards");
-        let from = self.since.max(self.warmup);
-        if now > from {
-            self.integral_ns += self.value as u128 * (now.0 - from.0) as u128;
+        // One multiply-add per change on the hot path; the warmup crossing, once per trial,
+        // snapshots the integral so the post-warmup part is a difference.
+        if self.at_warmup_ns.is_none() && now >= self.warmup {
+            let before = self.value as u128 * (self.warmup.0 - self.since.0) as u128;
+            self.at_warmup_ns = Some(self.total_ns + before);
         }
+        self.total_ns += self.value as u128 * (now.0 - self.since.0) as u128;
         self.since = now;
     }
 
@@ -54,10 +62,17 @@ impl TimeWeighted {
         self.set(now, self.value - 1);
     }
 
-    /// The integral (value x nanoseconds) up to `end`, which closes the measurement.
+    /// The integral from time zero (value x nanoseconds) up to `now`.
+    pub fn total_until(&mut self, now: SimTime) -> u128 {
+        self.advance(now);
+        self.total_ns
+    }
+
+    /// The integral (value x nanoseconds) after the warmup up to `end`, which closes the
+    /// measurement.
     pub fn integral_until(&mut self, end: SimTime) -> u128 {
         self.advance(end);
-        self.integral_ns
+        self.total_ns - self.at_warmup_ns.unwrap_or(self.total_ns)
     }
 }
 
@@ -73,6 +88,8 @@ mod tests {
         tw.set(SimTime(10), 5);
         tw.set(SimTime(30), 1);
         assert_eq!(tw.integral_until(SimTime(40)), 120);
+        // From zero: 2 x 10 + 5 x 20 + 1 x 10 = 130.
+        assert_eq!(tw.total_until(SimTime(40)), 130);
     }
 
     #[test]

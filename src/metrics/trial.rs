@@ -42,4 +42,6 @@ pub struct TrialResult {
     pub metrics: BTreeMap<String, Observation>,
     /// Histogram name -> histogram; a `Quantile` metric `x_p99_s` reads histogram `x`.
     pub histograms: BTreeMap<String, LatencyHistogram>,
+    /// The trial's time series, row-major, columns as `model::series_columns` names them.
+    pub timeseries: Vec<f64>,
 }

@@ -127,5 +127,6 @@ pub(super) fn trial_result(
         trial,
         metrics: sink.metrics,
         histograms: sink.histograms,
+        timeseries: Vec::new(),
     }
 }

@@ -17,4 +17,6 @@ pub enum Event {
     },
     /// The visit `visit` of request `req` reaches its service's timeout.
     Timeout { req: u32, visit: u32 },
+    /// Time to append a row to the time series.
+    Sample,
 }

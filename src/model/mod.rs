@@ -9,6 +9,7 @@ mod collect;
 mod event;
 mod pool;
 mod request;
+mod series;
 mod trial;
 
 use crate::dist::Dist;
@@ -16,6 +17,7 @@ use crate::scenario::{BalancerSpec, Scenario, ServiceId};
 use crate::time::SimTime;
 
 pub use event::Event;
+pub use series::columns as series_columns;
 pub use trial::run_trial;
 
 /// Stream numbers: each purpose (and each service) draws from its own generator.
@@ -51,6 +53,8 @@ pub struct Model {
     pub seed: u64,
     pub horizon: SimTime,
     pub warmup: SimTime,
+    /// Time-series resolution.
+    pub sample_every: SimTime,
     /// Mean arrivals per second; `None` simulates no requests.
     pub rate_per_s: Option<f64>,
     /// The services a request visits, in order: the entry, then (depth first) each call.
@@ -80,6 +84,7 @@ impl Model {
             seed: scenario.run.seed,
             horizon: scenario.run.horizon,
             warmup: scenario.run.warmup,
+            sample_every: scenario.run.sample_every,
             rate_per_s: scenario.workload.rate_per_s,
             route,
             services,

@@ -13,6 +13,7 @@ use rand_distr::{Distribution, Exp};
 use super::event::Event;
 use super::pool::Pool;
 use super::request::{Phase, Slab};
+use super::series::SeriesRecorder;
 use super::{Model, streams};
 use crate::engine::{EventQueue, SimRng, stream_rng};
 use crate::metrics::{LatencyHistogram, TimeWeighted, TrialResult};
@@ -55,6 +56,10 @@ struct Trial<'m> {
     /// other side.
     clipped_sojourn_ns: u128,
     totals: Totals,
+    series: SeriesRecorder,
+    /// Arrivals and completions since time zero, warmup included (for the time series).
+    all_arrivals: u64,
+    all_completions: u64,
 }
 
 /// Simulates trial `trial` of `model` and reports what it measured.
@@ -76,8 +81,12 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
         in_system: TimeWeighted::new(0, model.warmup),
         clipped_sojourn_ns: 0,
         totals: Totals::default(),
+        series: SeriesRecorder::new(model, model.sample_every),
+        all_arrivals: 0,
+        all_completions: 0,
     };
     t.schedule_next_arrival(SimTime::ZERO);
+    t.queue.schedule(t.series.first(), Event::Sample);
     while let Some((now, event)) = t.queue.pop() {
         if now > model.horizon {
             break;
@@ -98,6 +107,18 @@ impl Trial<'_> {
                 visit,
             } => self.on_service_done(now, service as usize, node as usize, req, visit),
             Event::Timeout { req, visit } => self.on_timeout(now, req, visit),
+            Event::Sample => {
+                let in_system = self.in_system.value();
+                self.series.record(
+                    now,
+                    self.all_arrivals,
+                    self.all_completions,
+                    in_system,
+                    &mut self.pools,
+                );
+                self.queue
+                    .schedule(self.series.next_after(now), Event::Sample);
+            }
         }
     }
 
@@ -113,6 +134,7 @@ impl Trial<'_> {
         let counted = now >= self.model.warmup;
         let r = self.requests.insert(now, counted);
         self.in_system.increment(now);
+        self.all_arrivals += 1;
         if counted {
             self.totals.arrived += 1;
         }
@@ -295,6 +317,7 @@ impl Trial<'_> {
     }
 
     fn complete(&mut self, now: SimTime, r: u32) {
+        self.all_completions += 1;
         let req = &self.requests[r];
         if req.counted {
             let latency = now - req.arrived;
@@ -340,13 +363,15 @@ impl Trial<'_> {
             self.clipped_sojourn_ns + still_in_ns,
             "Little's law identity"
         );
-        super::collect::trial_result(
+        let mut result = super::collect::trial_result(
             trial,
             self.model,
             &mut self.pools,
             &self.totals,
             in_system_ns,
-        )
+        );
+        result.timeseries = self.series.rows;
+        result
     }
 }
 

@@ -82,30 +82,36 @@ pub(crate) fn uniform_index(rng: &mut SimRng, n: usize) -> usize {
     rng.random_range(0..n)
 }
 
-/// Among nodes in rotation, one minimising `score`. The scan starts at a uniformly random
-/// node and keeps the first minimum it meets, so ties go to no node by its index, at the
-/// cost of one random draw per pick (not one per tied node).
+/// Among nodes in rotation, one minimising `score`, ties broken uniformly at random.
+/// Two passes (find the minimum and count its ties, then take the k-th tie) cost one
+/// random draw per pick, however many nodes tie.
 pub(crate) fn argmin_random_ties<F: Fn(usize) -> S, S: PartialOrd + Copy>(
     pool: &PoolView<'_>,
     rng: &mut SimRng,
     score: F,
 ) -> Option<usize> {
-    let n = pool.len();
-    if n == 0 {
-        return None;
-    }
-    let start = uniform_index(rng, n);
-    let mut best: Option<(usize, S)> = None;
-    for i in (start..n).chain(0..start) {
-        if !pool.in_rotation[i] {
-            continue;
-        }
+    let mut best: Option<S> = None;
+    let mut ties = 0usize;
+    for i in (0..pool.len()).filter(|&i| pool.in_rotation[i]) {
         let s = score(i);
-        if best.is_none_or(|(_, b)| s < b) {
-            best = Some((i, s));
+        match best {
+            Some(b) if s > b => {}
+            Some(b) if s == b => ties += 1,
+            _ => {
+                best = Some(s);
+                ties = 1;
+            }
         }
     }
-    best.map(|(i, _)| i)
+    let best = best?;
+    let k = if ties > 1 {
+        uniform_index(rng, ties)
+    } else {
+        0
+    };
+    (0..pool.len())
+        .filter(|&i| pool.in_rotation[i] && score(i) == best)
+        .nth(k)
 }
 
 #[cfg(test)]

@@ -5,12 +5,14 @@ mod output_dir;
 mod summary_csv;
 mod summary_json;
 mod table;
+mod timeseries_csv;
 mod trials_csv;
 
 pub use output_dir::{MARKER, OutputDir, OutputError};
 pub use summary_csv::write_summary_csv;
 pub use summary_json::{SummaryJson, summary_json};
 pub use table::render_table;
+pub use timeseries_csv::write_timeseries_csv;
 pub use trials_csv::write_trials_csv;
 
 /// Formats a number for tables and CSV: up to 6 significant digits, no exponent for

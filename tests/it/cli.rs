@@ -46,9 +46,20 @@ fn run_writes_the_result_files_and_a_table() {
         stdout.contains("latency_p99_s") && stdout.contains("95% CI"),
         "{stdout}"
     );
-    for f in ["summary.json", "summary.csv", "trials.csv"] {
+    for f in [
+        "summary.json",
+        "summary.csv",
+        "trials.csv",
+        "timeseries.csv",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
+    // timeseries.csv: horizon / sample_every = 10 min / 3 s = 200 rows, after a header.
+    let series = fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let header = series.lines().next().unwrap();
+    assert!(header.starts_with("time_s,arrival_rate_rps,throughput_rps,in_system,web.utilization"));
+    assert_eq!(series.lines().count(), 201);
+    assert!(series.lines().nth(200).unwrap().starts_with("600,"));
     let summary: serde_json::Value =
         serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["scenario"], "quickstart");
@@ -90,7 +101,12 @@ fn results_are_byte_identical_for_any_thread_count_and_rerun() {
     run_quickstart(&two, 2);
     // The same command twice replaces its own result.
     run_quickstart(&two, 2);
-    for f in ["summary.json", "summary.csv", "trials.csv"] {
+    for f in [
+        "summary.json",
+        "summary.csv",
+        "trials.csv",
+        "timeseries.csv",
+    ] {
         assert_eq!(
             fs::read(one.join(f)).unwrap(),
             fs::read(two.join(f)).unwrap(),

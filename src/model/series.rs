@@ -1,0 +1,98 @@
+//! Time series of one trial: one row every `sample_every`, from the first sample time to
+//! the horizon, warmup included (so the transient shows). Rates and utilisations are
+//! averages over the interval before the sample time; counts are values at that instant.
+
+use super::Model;
+use super::pool::Pool;
+use crate::time::SimTime;
+
+/// Column names, in row order: the whole system, then each service.
+pub fn columns(model: &Model) -> Vec<String> {
+    let mut cols: Vec<String> = ["time_s", "arrival_rate_rps", "throughput_rps", "in_system"]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for svc in &model.services {
+        for c in ["utilization", "queued", "nodes_in_rotation"] {
+            cols.push(format!("{}.{c}", svc.name));
+        }
+    }
+    cols
+}
+
+/// Collects rows during a trial.
+pub struct SeriesRecorder {
+    every: SimTime,
+    /// Row-major samples.
+    pub rows: Vec<f64>,
+    last_time: SimTime,
+    last_arrivals: u64,
+    last_completions: u64,
+    last_busy: Vec<u128>,
+    last_slots: Vec<u128>,
+}
+
+impl SeriesRecorder {
+    /// A recorder sampling every `every` (> 0).
+    pub fn new(model: &Model, every: SimTime) -> Self {
+        let n = model.services.len();
+        let samples = (model.horizon.0 / every.0) as usize;
+        SeriesRecorder {
+            every,
+            rows: Vec::with_capacity(samples * (4 + 3 * n)),
+            last_time: SimTime::ZERO,
+            last_arrivals: 0,
+            last_completions: 0,
+            last_busy: vec![0; n],
+            last_slots: vec![0; n],
+        }
+    }
+
+    /// The first sample time.
+    pub fn first(&self) -> SimTime {
+        self.every
+    }
+
+    /// The sample time after `now`.
+    pub fn next_after(&self, now: SimTime) -> SimTime {
+        now.saturating_add(self.every)
+    }
+
+    /// Appends the row for time `now`; `arrivals` and `completions` count since time zero.
+    pub fn record(
+        &mut self,
+        now: SimTime,
+        arrivals: u64,
+        completions: u64,
+        in_system: u64,
+        pools: &mut [Pool],
+    ) {
+        let dt_s = (now - self.last_time).as_secs_f64();
+        self.rows.push(now.as_secs_f64());
+        self.rows
+            .push((arrivals - self.last_arrivals) as f64 / dt_s);
+        self.rows
+            .push((completions - self.last_completions) as f64 / dt_s);
+        self.rows.push(in_system as f64);
+        for (i, pool) in pools.iter_mut().enumerate() {
+            let busy = pool.busy_slots.total_until(now);
+            let slots = pool.rotation_slots.total_until(now);
+            let d_slots = slots - self.last_slots[i];
+            self.rows.push(if d_slots > 0 {
+                (busy - self.last_busy[i]) as f64 / d_slots as f64
+            } else {
+                0.0
+            });
+            let queued =
+                pool.shared_live as u64 + pool.queued_live.iter().map(|&q| q as u64).sum::<u64>();
+            self.rows.push(queued as f64);
+            self.rows
+                .push(pool.in_rotation.iter().filter(|&&r| r).count() as f64);
+            self.last_busy[i] = busy;
+            self.last_slots[i] = slots;
+        }
+        self.last_time = now;
+        self.last_arrivals = arrivals;
+        self.last_completions = completions;
+    }
+}

@@ -1,0 +1,14 @@
+//! `timeseries.csv`: one row per sample time, the time series averaged over trials.
+
+use std::io::Write;
+
+/// Writes `rows` (row-major, `columns.len()` values per row) under a header of `columns`.
+pub fn write_timeseries_csv<W: Write>(out: W, columns: &[String], rows: &[f64]) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(columns)?;
+    for row in rows.chunks(columns.len().max(1)) {
+        w.write_record(row.iter().map(|v| v.to_string()))?;
+    }
+    w.flush()?;
+    Ok(())
+}
