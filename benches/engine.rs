@@ -8,7 +8,7 @@ use criterion::{Criterion, Throughput, criterion_group};
 use nines::dist::DistSpec;
 use nines::model::{Model, run_trial};
 use nines::scenario::{
-    BalancerSpec, NodeKind, Pattern, RunSpec, Scenario, ServiceSpec, WorkloadSpec,
+    BalancerSpec, NodeKind, Pattern, Redundancy, RunSpec, Scenario, ServiceSpec, WorkloadSpec,
 };
 use nines::time::SimTime;
 
@@ -47,7 +47,15 @@ fn mm10(nodes: u32, concurrency: u32) -> Model {
             timeout: None,
             balancer: BalancerSpec::Central,
             calls: vec![],
+            zones: vec![],
+            failures: vec![],
+            health_check: None,
+            redundancy: Redundancy::ActiveActive { min_healthy: 1 },
         }],
+        topology: Default::default(),
+        outages: vec![],
+        repair: Default::default(),
+        slo: None,
     };
     Model::new(&scenario)
 }

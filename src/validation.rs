@@ -16,7 +16,7 @@ use crate::dist::DistSpec;
 use crate::model::Model;
 use crate::montecarlo::{self, Plan};
 use crate::scenario::{
-    BalancerSpec, NodeKind, Pattern, RunSpec, Scenario, ServiceSpec, WorkloadSpec,
+    BalancerSpec, NodeKind, Pattern, Redundancy, RunSpec, Scenario, ServiceSpec, WorkloadSpec,
 };
 use crate::stats::MetricSummary;
 use crate::time::SimTime;
@@ -96,7 +96,7 @@ pub fn single_service(
             warmup: SimTime::from_secs(warmup_s),
             trials,
             seed: 20_261_125,
-            sample_every: SimTime::from_secs(horizon_s / 200),
+            sample_every: SimTime(SimTime::from_secs(horizon_s).0 / 200),
             target_rel_ci: None,
             max_trials: trials,
         },
@@ -106,6 +106,10 @@ pub fn single_service(
             pattern: Pattern::Constant,
         },
         services: vec![service],
+        topology: Default::default(),
+        outages: Vec::new(),
+        repair: Default::default(),
+        slo: None,
     }
 }
 
@@ -128,6 +132,10 @@ pub fn service(
         timeout: None,
         balancer,
         calls: vec![],
+        zones: vec![],
+        failures: vec![],
+        health_check: None,
+        redundancy: Redundancy::ActiveActive { min_healthy: 1 },
     }
 }
 

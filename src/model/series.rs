@@ -33,8 +33,9 @@ pub struct SeriesRecorder {
 }
 
 impl SeriesRecorder {
-    /// A recorder sampling every `every` (> 0).
+    /// A recorder sampling every `every` (> 0: the scenario validates it).
     pub fn new(model: &Model, every: SimTime) -> Self {
+        debug_assert!(every > SimTime::ZERO, "sample_every must be positive");
         let n = model.services.len();
         let samples = (model.horizon.0 / every.0) as usize;
         SeriesRecorder {

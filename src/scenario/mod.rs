@@ -42,6 +42,141 @@ pub struct Scenario {
     pub workload: WorkloadSpec,
     /// `[[services]]`, in file order.
     pub services: Vec<ServiceSpec>,
+    /// `[[regions]]`, `[[zones]]`, `[[racks]]`: the failure domains.
+    pub topology: Topology,
+    /// `[[outages]]`: failures of whole domains.
+    pub outages: Vec<OutageSpec>,
+    /// `[repair]`.
+    pub repair: RepairSpec,
+    /// `[slo]`, if given.
+    pub slo: Option<SloSpec>,
+}
+
+/// Index of a domain in [`Topology::domains`].
+pub type DomainId = usize;
+
+/// The level of a failure domain. Racks nest in zones, zones in regions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DomainKind {
+    Region,
+    Zone,
+    Rack,
+}
+
+/// One region, zone or rack.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Domain {
+    /// Unique across all domains.
+    pub name: String,
+    pub kind: DomainKind,
+    /// The enclosing domain: a rack's zone (required), a zone's region (optional).
+    pub parent: Option<DomainId>,
+    /// Zones only (zero otherwise): one-way delay added to a call between a node in this zone
+    /// and a node in another zone (the larger of the two zones' values applies).
+    pub cross_zone_latency: SimTime,
+}
+
+/// All failure domains: regions first, then zones, then racks, each in file order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Topology {
+    pub domains: Vec<Domain>,
+}
+
+/// One failure mode of a service's nodes; each node runs its own independent clock for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailureMode {
+    /// Names the cause in outage logs.
+    pub name: String,
+    pub effect: FailureEffect,
+    /// Time to failure, from the node's start or its last recovery from this mode.
+    pub ttf: DistSpec,
+    /// Time to repair (for `crash` and `slow`, from the moment a repair crew takes it on).
+    pub ttr: DistSpec,
+}
+
+/// What a failure does to a node.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FailureEffect {
+    /// The node is down until repaired (repairs wait for a crew when `repair.crews` is set).
+    Crash,
+    /// The node stays up but its service times are multiplied by `factor` (>= 1).
+    Slow { factor: f64 },
+    /// The node is down for a short software recovery, which needs no repair crew.
+    Restart,
+}
+
+/// `health_check`: how the balancer learns that nodes failed or recovered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HealthCheck {
+    /// Time between probes of one node.
+    pub interval: SimTime,
+    /// A probe fails when the node's (possibly slowed) mean service time exceeds this.
+    pub timeout: Option<SimTime>,
+    /// Consecutive failed probes that take a node out of rotation (default 3).
+    pub unhealthy_threshold: u32,
+    /// Consecutive passed probes that put it back (default 2).
+    pub healthy_threshold: u32,
+}
+
+/// `redundancy`: when is a service up, given its nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Redundancy {
+    /// Up while at least `min_healthy` nodes serve (default mode, `min_healthy` 1).
+    ActiveActive { min_healthy: u32 },
+    /// One primary serves; when it fails, a healthy standby takes over after `failover`.
+    ActiveStandby { failover: SimTime },
+    /// Up while a strict majority of the nodes serve.
+    Quorum,
+}
+
+/// `[[outages]]`: a failure of a whole domain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutageSpec {
+    /// Names the cause in outage logs (default: "<scope> outage").
+    pub name: String,
+    pub scope: OutageScope,
+    pub effect: OutageEffect,
+    /// Time between the end of one outage of a domain and the start of the next.
+    pub ttf: DistSpec,
+    /// Outage length.
+    pub ttr: DistSpec,
+}
+
+/// Which domains an outage strikes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutageScope {
+    /// Every domain of this kind, each with its own independent clock.
+    EachOf(DomainKind),
+    /// One named domain.
+    Domain(DomainId),
+}
+
+/// What an outage does to the nodes inside the domain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutageEffect {
+    /// Power or facility loss: every node inside is down, and all come back together when
+    /// the outage ends (no repair crew needed).
+    Down,
+    /// A switch, link or partition: the nodes inside are cut off from the balancers and from
+    /// other zones while staying up; they are reachable again when the outage ends.
+    Network,
+}
+
+/// `[repair]`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RepairSpec {
+    /// Repair crews shared by all services (first come, first served); `None` is unlimited.
+    pub crews: Option<u32>,
+}
+
+/// `[slo]`: the targets an SLO window must meet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloSpec {
+    pub availability: Option<f64>,
+    pub latency_p99: Option<SimTime>,
+    pub error_ratio: Option<f64>,
+    /// Length of one SLO window (default 5 min).
+    pub window: SimTime,
 }
 
 /// `[run]`: how long, how many trials, which seed.
@@ -132,4 +267,13 @@ pub struct ServiceSpec {
     pub balancer: BalancerSpec,
     /// Services called, in order, after local processing.
     pub calls: Vec<ServiceId>,
+    /// Zones the nodes are spread over (node i in `zones[i % zones.len()]`; within a zone,
+    /// over its racks the same way); empty when the scenario has no zones.
+    pub zones: Vec<DomainId>,
+    /// `failures`.
+    pub failures: Vec<FailureMode>,
+    /// `health_check`; `None` means failures and recoveries are noticed at once.
+    pub health_check: Option<HealthCheck>,
+    /// `redundancy` (default active_active with min_healthy 1).
+    pub redundancy: Redundancy,
 }

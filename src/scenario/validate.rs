@@ -61,6 +61,10 @@ pub(crate) fn validate(raw: ScenarioFile, ctx: &mut Ctx) -> Option<Scenario> {
         run: run?,
         workload: workload?,
         services: services?,
+        topology: Default::default(),
+        outages: Vec::new(),
+        repair: Default::default(),
+        slo: None,
     })
 }
 
@@ -285,6 +289,10 @@ fn service(
             timeout: s.timeout.map(|t| t.0),
             balancer: balancer?,
             calls,
+            zones: Vec::new(),
+            failures: Vec::new(),
+            health_check: None,
+            redundancy: crate::scenario::Redundancy::ActiveActive { min_healthy: 1 },
         })
     };
     (spec(), graph)
