@@ -12,10 +12,11 @@ use rayon::prelude::*;
 
 use crate::metrics::{LatencyHistogram, TrialResult};
 use crate::model::{Model, run_trial};
-use crate::stats::{MetricSummary, summarize};
+use crate::stats::{MetricSummary, add_nines, summarize};
 
 /// Metrics the stopping rule watches (those defined in a run).
-pub const HEADLINE_METRICS: [&str; 4] = [
+pub const HEADLINE_METRICS: [&str; 5] = [
+    "downtime_minutes_per_year",
     "request_success_ratio",
     "latency_mean_s",
     "latency_p99_s",
@@ -72,7 +73,8 @@ pub fn run(model: &Model, plan: &Plan, progress: Option<&ProgressBar>) -> anyhow
             trials.extend(batch);
             merge_into(&mut histograms, batch_hists);
         }
-        let summary = summarize(&trials, &histograms);
+        let mut summary = summarize(&trials, &histograms);
+        add_nines(&mut summary);
         let converged = plan
             .target_rel_ci
             .is_none_or(|target| precise_enough(&summary, target));

@@ -122,6 +122,82 @@ fn summarize_one(
     }
 }
 
+/// −log10(1 − a): the number of nines of an availability (None for a = 1: infinitely many).
+pub fn nines_of(a: f64) -> Option<f64> {
+    (a < 1.0).then(|| -(1.0 - a).log10())
+}
+
+/// Adds `nines` (and `<prefix>nines`) for every `availability` metric: the transform of its
+/// mean, CI bounds, min and max (monotone, so the bounds stay bounds). Undefined (null)
+/// when no downtime was seen.
+pub fn add_nines(summary: &mut BTreeMap<String, MetricSummary>) {
+    let derived: Vec<(String, MetricSummary)> = summary
+        .iter()
+        .filter(|(name, _)| name.as_str() == "availability" || name.ends_with(".availability"))
+        .map(|(name, a)| {
+            let f = |v: Option<f64>| v.and_then(nines_of);
+            let nines = MetricSummary {
+                mean: f(a.mean),
+                std: None,
+                ci95_low: f(a.ci95_low),
+                ci95_high: f(a.ci95_high),
+                min: f(a.min),
+                max: f(a.max),
+                trials: a.trials,
+                pooled: false,
+            };
+            (
+                format!("{}nines", name.trim_end_matches("availability")),
+                nines,
+            )
+        })
+        .collect();
+    summary.extend(derived);
+}
+
+/// One cause's part of the entry service's downtime.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CauseShare {
+    pub cause: String,
+    /// Mean downtime per year from this cause.
+    pub minutes_per_year: f64,
+    /// Share of all downtime.
+    pub share: f64,
+}
+
+/// Downtime by cause over all trials (summed in trial order), largest first; causes that
+/// never caused downtime are left out.
+pub fn downtime_by_cause(
+    causes: &[String],
+    trials: &[TrialResult],
+    measured_s: f64,
+) -> Vec<CauseShare> {
+    let mut total_s = vec![0.0; causes.len()];
+    for t in trials {
+        for (sum, s) in total_s.iter_mut().zip(&t.downtime_by_cause_s) {
+            *sum += s;
+        }
+    }
+    let all: f64 = total_s.iter().sum();
+    let years = trials.len() as f64 * measured_s / (365.0 * 86_400.0);
+    let mut shares: Vec<CauseShare> = causes
+        .iter()
+        .zip(total_s)
+        .filter(|(_, s)| *s > 0.0)
+        .map(|(cause, s)| CauseShare {
+            cause: cause.clone(),
+            minutes_per_year: s / 60.0 / years,
+            share: s / all,
+        })
+        .collect();
+    shares.sort_by(|a, b| {
+        b.share
+            .total_cmp(&a.share)
+            .then_with(|| a.cause.cmp(&b.cause))
+    });
+    shares
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +244,30 @@ mod tests {
         assert_eq!(
             (s.trials, s.min, s.max, s.pooled),
             (2, Some(0.5), Some(0.75), true)
+        );
+    }
+
+    #[test]
+    fn nines_transform_availability() {
+        let mut m = BTreeMap::new();
+        let a = MetricSummary {
+            mean: Some(0.999),
+            std: Some(1e-4),
+            ci95_low: Some(0.99),
+            ci95_high: Some(1.0),
+            min: Some(0.99),
+            max: Some(1.0),
+            trials: 3,
+            pooled: false,
+        };
+        m.insert("services.db.availability".to_string(), a);
+        add_nines(&mut m);
+        let n = &m["services.db.nines"];
+        assert!((n.mean.unwrap() - 3.0).abs() < 1e-9);
+        assert!((n.ci95_low.unwrap() - 2.0).abs() < 1e-9);
+        assert_eq!(
+            n.ci95_high, None,
+            "availability 1 has no finite number of nines"
         );
     }
 

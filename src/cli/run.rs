@@ -67,6 +67,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         p.finish_and_clear();
     }
 
+    let causes =
+        crate::stats::downtime_by_cause(&model.causes, &outcome.trials, model.measured_s());
     let doc = SummaryJson {
         scenario: &scenario.name,
         nines_version: env!("CARGO_PKG_VERSION"),
@@ -74,6 +76,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         trials: outcome.trials.len(),
         converged: outcome.converged,
         metrics: &outcome.summary,
+        downtime_by_cause: &causes,
     };
     out.write("summary.json", report::summary_json(&doc).as_bytes())?;
     let mut csv = Vec::new();
@@ -89,6 +92,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         &outcome.timeseries,
     )?;
     out.write("timeseries.csv", &csv)?;
+    let mut csv = Vec::new();
+    let names: Vec<String> = model.services.iter().map(|s| s.name.clone()).collect();
+    report::write_outages_csv(&mut csv, &names, &model.causes, &outcome.trials)?;
+    out.write("outages.csv", &csv)?;
     let written = out.commit()?;
 
     println!(
@@ -103,7 +110,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             plan.max_trials
         );
     }
-    print!("{}", report::render_table(&outcome.summary));
+    print!("{}", report::render_table(&outcome.summary, &causes));
     println!("wrote {}", written.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -9,52 +9,60 @@ use crate::time::SimTime;
 /// Largest recorded latency: 10^15 ns ≈ 11.6 days; longer values are clamped to it.
 const HIGHEST_NS: u64 = 1_000_000_000_000_000;
 
-/// A mergeable distribution of durations.
-#[derive(Clone, Debug)]
+/// A mergeable distribution of durations. The counts (about 330 KB) are allocated at the
+/// first record, so trials without requests (availability studies) cost nothing here.
+#[derive(Clone, Debug, Default)]
 pub struct LatencyHistogram {
-    hist: Histogram<u64>,
+    hist: Option<Histogram<u64>>,
 }
 
-impl Default for LatencyHistogram {
-    fn default() -> Self {
-        LatencyHistogram {
-            hist: Histogram::new_with_bounds(1, HIGHEST_NS, 3).expect("static bounds are valid"),
-        }
-    }
+fn empty() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIGHEST_NS, 3).expect("static bounds are valid")
 }
 
 impl LatencyHistogram {
     /// Records one duration (0 ns is recorded as 1 ns, the histogram's floor).
     pub fn record(&mut self, d: SimTime) {
-        self.hist.saturating_record(d.0.clamp(1, HIGHEST_NS));
+        self.hist
+            .get_or_insert_with(empty)
+            .saturating_record(d.0.clamp(1, HIGHEST_NS));
     }
 
     /// Durations recorded.
     pub fn len(&self) -> u64 {
-        self.hist.len()
+        self.hist.as_ref().map_or(0, |h| h.len())
     }
 
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.hist.is_empty()
+        self.len() == 0
     }
 
     /// The q-quantile in seconds (the value at or below which a share q of records lie),
     /// or `None` when nothing was recorded.
     pub fn quantile_s(&self, q: f64) -> Option<f64> {
-        (!self.hist.is_empty()).then(|| self.hist.value_at_quantile(q) as f64 / 1e9)
+        let h = self.hist.as_ref().filter(|h| !h.is_empty())?;
+        Some(h.value_at_quantile(q) as f64 / 1e9)
     }
 
     /// Adds every record of `other`.
     pub fn merge(&mut self, other: &LatencyHistogram) {
-        self.hist.add(&other.hist).expect("histograms share bounds");
+        if let Some(o) = &other.hist {
+            self.hist
+                .get_or_insert_with(empty)
+                .add(o)
+                .expect("histograms share bounds");
+        }
     }
 
     /// (value in ns, count) for every non-empty bucket: the mergeable state of a shard.
     pub fn buckets(&self) -> Vec<(u64, u64)> {
         self.hist
-            .iter_recorded()
-            .map(|v| (v.value_iterated_to(), v.count_at_value()))
+            .iter()
+            .flat_map(|h| {
+                h.iter_recorded()
+                    .map(|v| (v.value_iterated_to(), v.count_at_value()))
+            })
             .collect()
     }
 }

@@ -10,4 +10,4 @@ mod trial;
 
 pub use histogram::LatencyHistogram;
 pub use time_weighted::TimeWeighted;
-pub use trial::{Observation, TrialResult};
+pub use trial::{Observation, OutageRecord, TrialResult};

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::LatencyHistogram;
+use crate::time::SimTime;
 
 /// One metric's outcome in one trial, typed by how it combines across trials.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,4 +45,20 @@ pub struct TrialResult {
     pub histograms: BTreeMap<String, LatencyHistogram>,
     /// The trial's time series, row-major, columns as `model::series_columns` names them.
     pub timeseries: Vec<f64>,
+    /// Every service outage of the trial, in the order they ended.
+    pub outages: Vec<OutageRecord>,
+    /// The entry service's down time after the warmup, in seconds, by cause id.
+    pub downtime_by_cause_s: Vec<f64>,
+}
+
+/// One outage of one service.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OutageRecord {
+    /// Service index.
+    pub service: u32,
+    pub start: SimTime,
+    /// The horizon when the outage was still in progress at the end of the trial.
+    pub end: SimTime,
+    /// Index into the model's cause labels.
+    pub cause: u32,
 }

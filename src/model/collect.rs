@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Model;
+use super::availability::ServiceAvailability;
 use super::pool::Pool;
 use super::trial::Totals;
 use crate::metrics::{LatencyHistogram, Observation, TrialResult};
@@ -13,6 +14,9 @@ pub const QUANTILES: [(&str, f64); 4] =
     [("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("p999", 0.999)];
 
 const NS: f64 = 1e9;
+
+/// 365 days, the year of `downtime_minutes_per_year` and `outages_per_year`.
+pub const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
 
 struct Sink {
     metrics: BTreeMap<String, Observation>,
@@ -26,6 +30,34 @@ impl Sink {
 
     fn value(&mut self, name: String, v: f64) {
         self.metrics.insert(name, Observation::Value(v));
+    }
+
+    /// `availability`, `downtime_minutes_per_year`, `outages_per_year`,
+    /// `outage_duration_mean_s` and `up_time_mean_s` (MUT: up time per outage).
+    fn availability(&mut self, prefix: &str, a: &ServiceAvailability, measured_s: f64, years: f64) {
+        let (up_s, down_s) = (a.up_ns as f64 / NS, a.down_ns as f64 / NS);
+        let availability = up_s / measured_s;
+        debug_assert!(
+            (0.0..=1.0).contains(&availability),
+            "availability {availability}"
+        );
+        if a.outages > 0 {
+            // A = MUT / (MUT + MDT), with MUT and MDT from the outage log.
+            let (mut_s, mdt_s) = (up_s / a.outages as f64, down_s / a.outages as f64);
+            debug_assert!((availability - mut_s / (mut_s + mdt_s)).abs() < 1e-9);
+        }
+        self.value(format!("{prefix}availability"), availability);
+        self.value(
+            format!("{prefix}downtime_minutes_per_year"),
+            (1.0 - availability) * 525_600.0,
+        );
+        self.value(
+            format!("{prefix}outages_per_year"),
+            a.outages as f64 / years,
+        );
+        let n = a.outages as f64;
+        self.ratio(format!("{prefix}outage_duration_mean_s"), down_s, n);
+        self.ratio(format!("{prefix}up_time_mean_s"), up_s, n);
     }
 
     /// `<prefix>latency_p50_s` ... from histogram `<prefix>latency`.
@@ -53,6 +85,7 @@ pub(super) fn trial_result(
     pools: &mut [Pool],
     t: &Totals,
     in_system_ns: u128,
+    availability: &[ServiceAvailability],
 ) -> TrialResult {
     let measured_s = model.measured_s();
     let mut sink = Sink {
@@ -123,10 +156,17 @@ pub(super) fn trial_result(
         sink.quantiles(&p, c.latency.clone());
     }
     sink.ratio("utilization".into(), busy_all, slots_all);
+    let years = measured_s / SECONDS_PER_YEAR;
+    sink.availability("", &availability[model.entry], measured_s, years);
+    for (svc, a) in model.services.iter().zip(availability) {
+        sink.availability(&format!("services.{}.", svc.name), a, measured_s, years);
+    }
     TrialResult {
         trial,
         metrics: sink.metrics,
         histograms: sink.histograms,
         timeseries: Vec::new(),
+        outages: Vec::new(),
+        downtime_by_cause_s: Vec::new(),
     }
 }

@@ -2,8 +2,9 @@
 //! (`trial::Trial::handle`).
 
 /// Something that happens at a point in simulated time. Request events carry the
-/// request's visit generation so that events of a visit that already ended (a timed-out
-/// request, a reused slab slot) are recognised as stale.
+/// request's visit number so that events of a visit that already ended (a timed-out
+/// request, a reused slab slot) are recognised as stale; `ServiceDone` also carries the
+/// node's epoch, which changes when the node goes down and frees its slots.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
     /// The next request arrives at the entry service.
@@ -14,9 +15,28 @@ pub enum Event {
         node: u32,
         req: u32,
         visit: u32,
+        epoch: u32,
     },
     /// The visit `visit` of request `req` reaches its service's timeout.
     Timeout { req: u32, visit: u32 },
     /// Time to append a row to the time series.
     Sample,
+    /// Failure mode `mode` strikes a node.
+    NodeFail { service: u32, node: u32, mode: u32 },
+    /// A node recovers from failure mode `mode`.
+    NodeRecover { service: u32, node: u32, mode: u32 },
+    /// Outage `outage` strikes the `k`-th of its domains.
+    OutageStart { outage: u32, k: u32 },
+    /// That outage ends.
+    OutageEnd { outage: u32, k: u32 },
+    /// The health check's verdict on a node flips (unless `generation` is stale).
+    HealthChange {
+        service: u32,
+        node: u32,
+        generation: u32,
+    },
+    /// An active-standby failover completes (unless `generation` is stale).
+    FailoverDone { service: u32, generation: u32 },
+    /// An SLO window closes.
+    SloWindowEnd,
 }

@@ -2,18 +2,28 @@
 //! routes flattened), and [`run_trial`], which simulates one trial of it.
 //!
 //! Invariants checked on every run in debug builds: requests are conserved (arrived =
-//! completed + failed + in flight) and Little's law holds exactly as an accounting
-//! identity (∫ requests-in-system dt = Σ clipped time in system, in integer ns).
+//! completed + failed + in flight); Little's law holds exactly as an accounting identity
+//! (∫ requests-in-system dt = Σ clipped time in system, in integer ns); availability lies
+//! in [0, 1] and equals MUT / (MUT + MDT) computed from the outage log.
 
+mod availability;
 mod collect;
+mod detection;
+mod domains;
 mod event;
+mod failures;
 mod pool;
 mod request;
 mod series;
+mod slo;
 mod trial;
+mod visit;
 
 use crate::dist::Dist;
-use crate::scenario::{BalancerSpec, Scenario, ServiceId};
+use crate::scenario::{
+    BalancerSpec, DomainId, FailureEffect, HealthCheck, OutageEffect, Redundancy, Scenario,
+    ServiceId, SloSpec,
+};
 use crate::time::SimTime;
 
 pub use event::Event;
@@ -32,6 +42,53 @@ pub(crate) mod streams {
     pub fn routing(s: usize) -> u64 {
         (2 << 32) | s as u64
     }
+    /// Failure and repair times of node `node` of service `s` (one stream per node, so
+    /// adding nodes does not change the failures of the others).
+    pub fn node_failures(s: usize, node: usize) -> u64 {
+        (3 << 32) | ((s as u64) << 20) | node as u64
+    }
+    /// Outage times of the `k`-th domain struck by outage `o`.
+    pub fn outage(o: usize, k: usize) -> u64 {
+        (4 << 32) | ((o as u64) << 20) | k as u64
+    }
+    /// Health-check phases of service `s`.
+    pub fn health(s: usize) -> u64 {
+        (5 << 32) | s as u64
+    }
+}
+
+/// Index into [`Model::causes`]: what an outage is attributed to.
+pub type CauseId = u32;
+
+/// A failure mode, ready to simulate.
+#[derive(Clone, Debug)]
+pub struct FailureModel {
+    pub cause: CauseId,
+    pub effect: FailureEffect,
+    pub ttf: Dist,
+    pub ttr: Dist,
+}
+
+impl FailureModel {
+    /// Whether the node is down (not merely slow) while this failure lasts.
+    pub fn takes_node_down(&self) -> bool {
+        !matches!(self.effect, FailureEffect::Slow { .. })
+    }
+
+    /// Whether its repair waits for a crew (`restart` recovers by itself).
+    pub fn needs_crew(&self) -> bool {
+        !matches!(self.effect, FailureEffect::Restart)
+    }
+}
+
+/// An outage process of one domain, ready to simulate.
+#[derive(Clone, Debug)]
+pub struct OutageModel {
+    pub effect: OutageEffect,
+    pub ttf: Dist,
+    pub ttr: Dist,
+    /// The domains it strikes, each with its own clock, and the cause of each.
+    pub domains: Vec<(DomainId, CauseId)>,
 }
 
 /// A service, ready to simulate.
@@ -45,6 +102,16 @@ pub struct ServiceModel {
     pub service_time: Dist,
     pub timeout: Option<SimTime>,
     pub balancer: BalancerSpec,
+    pub failures: Vec<FailureModel>,
+    pub health_check: Option<HealthCheck>,
+    pub redundancy: Redundancy,
+    /// The zone of each node (`u32::MAX` without zones).
+    pub node_zone: Vec<u32>,
+    pub calls: Vec<ServiceId>,
+    /// Services that call this one.
+    pub callers: Vec<ServiceId>,
+    /// Mean service time, for health-check probe timeouts.
+    pub mean_service_s: f64,
 }
 
 /// A scenario compiled for simulation. Immutable and shared by all trials.
@@ -60,6 +127,18 @@ pub struct Model {
     /// The services a request visits, in order: the entry, then (depth first) each call.
     pub route: Vec<ServiceId>,
     pub services: Vec<ServiceModel>,
+    /// The service whose availability is `availability`.
+    pub entry: ServiceId,
+    /// Cause labels, e.g. "web: host" or "zone outage (a)".
+    pub causes: Vec<String>,
+    pub outages: Vec<OutageModel>,
+    /// Every (service, node) inside each domain, nested domains included.
+    pub domain_nodes: Vec<Vec<(u32, u32)>>,
+    /// Per domain: the cross-zone latency of a zone (zero for other domains).
+    pub zone_latency: Vec<SimTime>,
+    /// Repair crews; `None` is unlimited.
+    pub crews: Option<u32>,
+    pub slo: Option<SloSpec>,
 }
 
 impl Model {
@@ -67,19 +146,41 @@ impl Model {
     pub fn new(scenario: &Scenario) -> Model {
         let mut route = Vec::new();
         flatten_calls(scenario, scenario.workload.entry, &mut route);
+        let mut causes = Vec::new();
+        let placement = domains::Placement::new(scenario);
         let services = scenario
             .services
             .iter()
-            .map(|s| ServiceModel {
-                name: s.name.clone(),
-                nodes: s.nodes as usize,
-                concurrency: s.concurrency,
-                queue_limit: s.queue_limit.unwrap_or(u32::MAX),
-                service_time: s.service_time.sampler(),
-                timeout: s.timeout,
-                balancer: s.balancer.clone(),
+            .enumerate()
+            .map(|(s, spec)| ServiceModel {
+                name: spec.name.clone(),
+                nodes: spec.nodes as usize,
+                concurrency: spec.concurrency,
+                queue_limit: spec.queue_limit.unwrap_or(u32::MAX),
+                service_time: spec.service_time.sampler(),
+                timeout: spec.timeout,
+                balancer: spec.balancer.clone(),
+                failures: spec
+                    .failures
+                    .iter()
+                    .map(|f| FailureModel {
+                        cause: push_cause(&mut causes, format!("{}: {}", spec.name, f.name)),
+                        effect: f.effect.clone(),
+                        ttf: f.ttf.sampler(),
+                        ttr: f.ttr.sampler(),
+                    })
+                    .collect(),
+                health_check: spec.health_check.clone(),
+                redundancy: spec.redundancy.clone(),
+                node_zone: placement.node_zone[s].clone(),
+                calls: spec.calls.clone(),
+                callers: (0..scenario.services.len())
+                    .filter(|&c| scenario.services[c].calls.contains(&s))
+                    .collect(),
+                mean_service_s: spec.service_time.mean_s(),
             })
             .collect();
+        let outages = domains::compile_outages(scenario, &mut causes);
         Model {
             seed: scenario.run.seed,
             horizon: scenario.run.horizon,
@@ -88,6 +189,13 @@ impl Model {
             rate_per_s: scenario.workload.rate_per_s,
             route,
             services,
+            entry: scenario.workload.entry,
+            causes,
+            outages,
+            domain_nodes: placement.domain_nodes,
+            zone_latency: placement.zone_latency,
+            crews: scenario.repair.crews,
+            slo: scenario.slo.clone(),
         }
     }
 
@@ -95,6 +203,12 @@ impl Model {
     pub fn measured_s(&self) -> f64 {
         (self.horizon - self.warmup).as_secs_f64()
     }
+}
+
+/// Appends a cause label and returns its id.
+fn push_cause(causes: &mut Vec<String>, label: String) -> CauseId {
+    causes.push(label);
+    (causes.len() - 1) as CauseId
 }
 
 /// Pre-order walk of the call tree: a service, then each callee's subtree in order. The

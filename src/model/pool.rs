@@ -3,10 +3,13 @@
 
 use std::collections::VecDeque;
 
-use super::{ServiceModel, streams};
+use rand::RngExt;
+
+use super::{CauseId, ServiceModel, streams};
 use crate::engine::{SimRng, stream_rng};
 use crate::metrics::{LatencyHistogram, TimeWeighted};
 use crate::policy::balancer::{self, Balancer, PoolView};
+use crate::scenario::Redundancy;
 use crate::time::SimTime;
 
 /// Counts over the visits of counted (post-warmup) requests.
@@ -31,7 +34,39 @@ pub type QueueEntry = (u32, u32);
 pub struct Pool {
     pub outstanding: Vec<u32>,
     pub busy: Vec<u32>,
+    /// Whether the balancer sends requests to each node.
     pub in_rotation: Vec<bool>,
+    /// Per node: active failures that take it down (crash and restart modes, `down` outages).
+    pub down: Vec<u16>,
+    /// Per node: active `network` outages cutting it off.
+    pub cut_off: Vec<u16>,
+    /// Per node: service-time multiplier of the active slow failures (1 when none).
+    pub slow_factor: Vec<f64>,
+    /// Per node: what the health check believes (without one: whether it works).
+    pub healthy: Vec<bool>,
+    /// Per node: bumped to cancel a pending health transition.
+    pub health_gen: Vec<u32>,
+    /// Per node: when its probes run (phase in [0, interval)).
+    pub probe_phase: Vec<SimTime>,
+    /// Per node: whether its probes pass, as of its last change of state.
+    pub probe_passes: Vec<bool>,
+    /// Per node: bit m set while failure mode m is active.
+    pub active_modes: Vec<u64>,
+    /// Per node: the cause of its latest failure (what its outages are attributed to).
+    pub last_cause: Vec<CauseId>,
+    /// Per node: bumped when the node goes down, which frees its slots at once.
+    pub epoch: Vec<u32>,
+    /// Per node: whether it worked at the last state change (to see transitions).
+    pub was_working: Vec<bool>,
+    /// Per node: its failure stream.
+    pub failure_rng: Vec<SimRng>,
+    /// Nodes serving (in rotation and working), and which ones, as of the last refresh.
+    pub serving: u32,
+    pub serving_flag: Vec<bool>,
+    /// Active-standby: the node serving as primary, and the pending failover target.
+    pub primary: Option<usize>,
+    pub failover_to: Option<usize>,
+    pub failover_gen: u32,
     /// Per-node FIFO queues (unused with a shared queue).
     pub queues: Vec<VecDeque<QueueEntry>>,
     /// Live (not timed-out) entries in each node queue.
@@ -43,7 +78,8 @@ pub struct Pool {
     pub balancer: Box<dyn Balancer>,
     pub service_rng: SimRng,
     pub routing_rng: SimRng,
-    /// Busy slots, and slots in rotation, integrated over time.
+    /// Busy slots, and slots offered (those of nodes in rotation, plus busy slots of nodes
+    /// out of rotation finishing their work), integrated over time.
     pub busy_slots: TimeWeighted,
     pub rotation_slots: TimeWeighted,
     pub counters: VisitCounters,
@@ -54,10 +90,40 @@ impl Pool {
     pub fn new(s: usize, svc: &ServiceModel, seed: u64, trial: u64, warmup: SimTime) -> Pool {
         let n = svc.nodes;
         let balancer = balancer::build(&svc.balancer, n);
+        let standby = matches!(svc.redundancy, Redundancy::ActiveStandby { .. });
+        // Active-standby: node 0 starts as primary and only the primary is in rotation.
+        let in_rotation: Vec<bool> = (0..n).map(|i| !standby || i == 0).collect();
+        let mut health_rng = stream_rng(seed, trial, streams::health(s));
+        let probe_phase = match &svc.health_check {
+            Some(hc) => (0..n)
+                .map(|_| SimTime(health_rng.random_range(0..hc.interval.0.max(1))))
+                .collect(),
+            None => vec![SimTime::ZERO; n],
+        };
+        let offered = in_rotation.iter().filter(|&&r| r).count() as u64 * svc.concurrency as u64;
         Pool {
             outstanding: vec![0; n],
             busy: vec![0; n],
-            in_rotation: vec![true; n],
+            serving: in_rotation.iter().filter(|&&r| r).count() as u32,
+            serving_flag: in_rotation.clone(),
+            in_rotation,
+            down: vec![0; n],
+            cut_off: vec![0; n],
+            slow_factor: vec![1.0; n],
+            healthy: vec![true; n],
+            health_gen: vec![0; n],
+            probe_phase,
+            probe_passes: vec![true; n],
+            active_modes: vec![0; n],
+            last_cause: vec![0; n],
+            epoch: vec![0; n],
+            was_working: vec![true; n],
+            failure_rng: (0..n)
+                .map(|i| stream_rng(seed, trial, streams::node_failures(s, i)))
+                .collect(),
+            primary: standby.then_some(0),
+            failover_to: None,
+            failover_gen: 0,
             queues: vec![VecDeque::new(); n],
             queued_live: vec![0; n],
             shared: VecDeque::new(),
@@ -67,7 +133,7 @@ impl Pool {
             service_rng: stream_rng(seed, trial, streams::service_time(s)),
             routing_rng: stream_rng(seed, trial, streams::routing(s)),
             busy_slots: TimeWeighted::new(0, warmup),
-            rotation_slots: TimeWeighted::new(n as u64 * svc.concurrency as u64, warmup),
+            rotation_slots: TimeWeighted::new(offered, warmup),
             counters: VisitCounters::default(),
         }
     }
@@ -86,5 +152,24 @@ impl Pool {
     /// Whether any node receives requests.
     pub fn any_in_rotation(&self) -> bool {
         self.in_rotation.iter().any(|&r| r)
+    }
+
+    /// Whether node `i` is up and reachable.
+    pub fn working(&self, i: usize) -> bool {
+        self.down[i] == 0 && self.cut_off[i] == 0
+    }
+
+    /// Whether node `i` receives requests and can serve them.
+    pub fn is_serving(&self, i: usize) -> bool {
+        self.in_rotation[i] && self.working(i)
+    }
+
+    /// Slots node `i` offers: all of them in rotation, its busy ones out of rotation.
+    pub fn offered_slots(&self, i: usize, concurrency: u32) -> u64 {
+        if self.in_rotation[i] {
+            concurrency as u64
+        } else {
+            self.busy[i] as u64
+        }
     }
 }

@@ -12,6 +12,8 @@ pub enum Phase {
     Queued,
     /// Holding a slot.
     InService,
+    /// Sent to a failed node still in rotation, waiting for its timeout.
+    Stuck,
 }
 
 /// One request.
@@ -35,6 +37,8 @@ pub struct Request {
     pub counted: bool,
     /// Queued at some visit.
     pub queued_any: bool,
+    /// Zone of the node that served the previous visit (`u32::MAX`: the client).
+    pub zone: u32,
 }
 
 /// The requests in the system.
@@ -57,6 +61,7 @@ impl Slab {
             phase: Phase::Queued,
             counted,
             queued_any: false,
+            zone: u32::MAX,
         };
         match self.free.pop() {
             Some(id) => {

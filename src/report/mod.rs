@@ -1,6 +1,7 @@
 //! Writers of run results: one format per file. Each writer is a plain function of the
 //! outcome; [`OutputDir`] makes the set appear atomically.
 
+mod outages_csv;
 mod output_dir;
 mod summary_csv;
 mod summary_json;
@@ -8,6 +9,7 @@ mod table;
 mod timeseries_csv;
 mod trials_csv;
 
+pub use outages_csv::write_outages_csv;
 pub use output_dir::{MARKER, OutputDir, OutputError};
 pub use summary_csv::write_summary_csv;
 pub use summary_json::{SummaryJson, summary_json};

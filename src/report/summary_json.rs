@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::stats::MetricSummary;
+use crate::stats::{CauseShare, MetricSummary};
 
 /// The document written to `summary.json`.
 #[derive(Debug, Serialize)]
@@ -19,6 +19,8 @@ pub struct SummaryJson<'a> {
     /// Whether `target_rel_ci` was met (true when there is none).
     pub converged: bool,
     pub metrics: &'a BTreeMap<String, MetricSummary>,
+    /// Where the entry service's downtime came from, largest share first.
+    pub downtime_by_cause: &'a [CauseShare],
 }
 
 /// The pretty-printed JSON text, ending in a newline.

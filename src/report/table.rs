@@ -4,10 +4,15 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::format_number;
-use crate::stats::MetricSummary;
+use crate::stats::{CauseShare, MetricSummary};
 
 /// Metrics shown, in order, when defined.
-const SHOWN: [&str; 12] = [
+const SHOWN: [&str; 17] = [
+    "availability",
+    "nines",
+    "downtime_minutes_per_year",
+    "outages_per_year",
+    "outage_duration_mean_s",
     "request_success_ratio",
     "throughput_rps",
     "latency_mean_s",
@@ -22,8 +27,8 @@ const SHOWN: [&str; 12] = [
     "timeout_ratio",
 ];
 
-/// The table as text: metric, mean, and the 95% CI.
-pub fn render_table(metrics: &BTreeMap<String, MetricSummary>) -> String {
+/// The table as text: metric, mean, and the 95% CI; then where the downtime came from.
+pub fn render_table(metrics: &BTreeMap<String, MetricSummary>, causes: &[CauseShare]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{:<24} {:>12}   {:<27}", "metric", "mean", "95% CI");
     for name in SHOWN {
@@ -34,6 +39,18 @@ pub fn render_table(metrics: &BTreeMap<String, MetricSummary>) -> String {
             _ => "(one trial: no CI)".to_string(),
         };
         let _ = writeln!(out, "{:<24} {:>12}   {:<27}", name, format_number(mean), ci);
+    }
+    if !causes.is_empty() {
+        let _ = writeln!(out, "downtime by cause:");
+        for c in causes {
+            let _ = writeln!(
+                out,
+                "  {:>5.1}%  {:>12} min/year  {}",
+                c.share * 100.0,
+                format_number(c.minutes_per_year),
+                c.cause
+            );
+        }
     }
     out
 }

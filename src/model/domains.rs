@@ -1,0 +1,107 @@
+//! Failure domains compiled for simulation: where each node sits (zone, rack), which nodes
+//! each domain holds (nested domains included), and the outage processes.
+//!
+//! Placement rule: node i of a service goes to `zones[i % zones.len()]`; the j-th node placed
+//! in zone z goes to rack `racks_of(z)[j % racks_of(z).len()]`. Nodes spread evenly, and two
+//! services over the same zones line up zone by zone.
+
+use super::{CauseId, OutageModel, push_cause};
+use crate::scenario::{DomainKind, OutageScope, Scenario};
+use crate::time::SimTime;
+
+/// Node placement and domain membership.
+pub struct Placement {
+    /// Per service, per node: its zone's domain id (`u32::MAX` without zones).
+    pub node_zone: Vec<Vec<u32>>,
+    /// Per domain: every (service, node) inside it.
+    pub domain_nodes: Vec<Vec<(u32, u32)>>,
+    /// Per domain: a zone's cross-zone latency (zero for regions and racks).
+    pub zone_latency: Vec<SimTime>,
+}
+
+impl Placement {
+    /// Places every node of `scenario`.
+    pub fn new(scenario: &Scenario) -> Placement {
+        let domains = &scenario.topology.domains;
+        let mut domain_nodes = vec![Vec::new(); domains.len()];
+        let mut node_zone = Vec::with_capacity(scenario.services.len());
+        for (s, spec) in scenario.services.iter().enumerate() {
+            let mut zones_of_nodes = Vec::with_capacity(spec.nodes as usize);
+            let mut placed_in_zone = vec![0usize; domains.len()];
+            for i in 0..spec.nodes as usize {
+                if spec.zones.is_empty() {
+                    zones_of_nodes.push(u32::MAX);
+                    continue;
+                }
+                let zone = spec.zones[i % spec.zones.len()];
+                zones_of_nodes.push(zone as u32);
+                let racks: Vec<usize> = (0..domains.len())
+                    .filter(|&d| {
+                        domains[d].kind == DomainKind::Rack && domains[d].parent == Some(zone)
+                    })
+                    .collect();
+                let j = placed_in_zone[zone];
+                placed_in_zone[zone] += 1;
+                let innermost = if racks.is_empty() {
+                    zone
+                } else {
+                    racks[j % racks.len()]
+                };
+                // The node belongs to its innermost domain and every domain enclosing it.
+                let mut d = Some(innermost);
+                while let Some(id) = d {
+                    domain_nodes[id].push((s as u32, i as u32));
+                    d = domains[id].parent;
+                }
+            }
+            node_zone.push(zones_of_nodes);
+        }
+        let zone_latency = domains
+            .iter()
+            .map(|d| {
+                if d.kind == DomainKind::Zone {
+                    d.cross_zone_latency
+                } else {
+                    SimTime::ZERO
+                }
+            })
+            .collect();
+        Placement {
+            node_zone,
+            domain_nodes,
+            zone_latency,
+        }
+    }
+}
+
+/// The outage processes: one clock per struck domain, each with its cause label.
+pub fn compile_outages(scenario: &Scenario, causes: &mut Vec<String>) -> Vec<OutageModel> {
+    let domains = &scenario.topology.domains;
+    scenario
+        .outages
+        .iter()
+        .map(|o| {
+            let struck: Vec<usize> = match &o.scope {
+                OutageScope::EachOf(kind) => (0..domains.len())
+                    .filter(|&d| domains[d].kind == *kind)
+                    .collect(),
+                OutageScope::Domain(d) => vec![*d],
+            };
+            let domains_with_causes: Vec<(usize, CauseId)> = struck
+                .into_iter()
+                .map(|d| {
+                    (
+                        d,
+                        push_cause(causes, format!("{} ({})", o.name, domains[d].name)),
+                    )
+                })
+                .collect();
+            OutageModel {
+                effect: o.effect,
+                ttf: o.ttf.sampler(),
+                ttr: o.ttr.sampler(),
+                domains: domains_with_causes,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,192 @@
+//! Node failure modes, repair crews and domain outages: the events that change whether
+//! nodes work.
+//!
+//! Each node runs one independent clock per failure mode: ttf, failure, ttr, recovery, ttf
+//! again (one mode's failure does not pause another's). `crash` and `slow` repairs wait
+//! for a crew when crews are limited (first come, first served, shared by all services);
+//! their ttr starts when a crew takes them on. `restart` needs no crew. Each outage clock
+//! alternates ttf (up) and ttr (outage) for its domain.
+
+use std::collections::VecDeque;
+
+use super::trial::Trial;
+use super::{CauseId, Event};
+use crate::scenario::{FailureEffect, OutageEffect};
+use crate::time::SimTime;
+
+/// Repair crews: free count and the repairs waiting for one.
+pub struct Crews {
+    /// `None`: unlimited.
+    free: Option<u32>,
+    waiting: VecDeque<(u32, u32, u32)>,
+}
+
+impl Crews {
+    /// `crews` crews (`None`: unlimited), all free.
+    pub fn new(crews: Option<u32>) -> Crews {
+        Crews {
+            free: crews,
+            waiting: VecDeque::new(),
+        }
+    }
+}
+
+impl Trial<'_> {
+    /// Schedules every node's first failure of every mode and every domain's first outage.
+    pub(super) fn start_failure_clocks(&mut self) {
+        for (s, svc) in self.model.services.iter().enumerate() {
+            for i in 0..svc.nodes {
+                for (m, mode) in svc.failures.iter().enumerate() {
+                    let ttf = mode.ttf.sample(&mut self.pools[s].failure_rng[i]);
+                    let event = Event::NodeFail {
+                        service: s as u32,
+                        node: i as u32,
+                        mode: m as u32,
+                    };
+                    self.queue.schedule(ttf, event);
+                }
+            }
+        }
+        for (o, outage) in self.model.outages.iter().enumerate() {
+            for k in 0..outage.domains.len() {
+                let ttf = outage.ttf.sample(&mut self.outage_rng[o][k]);
+                self.queue.schedule(
+                    ttf,
+                    Event::OutageStart {
+                        outage: o as u32,
+                        k: k as u32,
+                    },
+                );
+            }
+        }
+    }
+
+    pub(super) fn on_node_fail(&mut self, now: SimTime, s: usize, i: usize, m: usize) {
+        let mode = &self.model.services[s].failures[m];
+        self.cause = mode.cause;
+        let pool = &mut self.pools[s];
+        pool.last_cause[i] = mode.cause;
+        pool.active_modes[i] |= 1 << m;
+        if mode.takes_node_down() {
+            pool.down[i] += 1;
+        }
+        self.refresh_slow_factor(s, i);
+        self.node_changed(now, s, i);
+        let ttr_now = match (&mut self.crews.free, mode.needs_crew()) {
+            (_, false) | (None, true) => true,
+            (Some(free), true) if *free > 0 => {
+                *free -= 1;
+                true
+            }
+            (Some(_), true) => false,
+        };
+        if ttr_now {
+            self.schedule_recovery(now, s, i, m);
+        } else {
+            self.crews.waiting.push_back((s as u32, i as u32, m as u32));
+        }
+    }
+
+    fn schedule_recovery(&mut self, now: SimTime, s: usize, i: usize, m: usize) {
+        let ttr = self.model.services[s].failures[m]
+            .ttr
+            .sample(&mut self.pools[s].failure_rng[i]);
+        let event = Event::NodeRecover {
+            service: s as u32,
+            node: i as u32,
+            mode: m as u32,
+        };
+        self.queue.schedule(now.saturating_add(ttr), event);
+    }
+
+    pub(super) fn on_node_recover(&mut self, now: SimTime, s: usize, i: usize, m: usize) {
+        let mode = &self.model.services[s].failures[m];
+        let (down, crew) = (mode.takes_node_down(), mode.needs_crew());
+        let pool = &mut self.pools[s];
+        pool.active_modes[i] &= !(1 << m);
+        if down {
+            pool.down[i] -= 1;
+        }
+        self.refresh_slow_factor(s, i);
+        self.cause = self.pools[s].last_cause[i];
+        self.node_changed(now, s, i);
+        if crew && self.crews.free.is_some() {
+            match self.crews.waiting.pop_front() {
+                Some((s2, i2, m2)) => {
+                    self.schedule_recovery(now, s2 as usize, i2 as usize, m2 as usize)
+                }
+                None => *self.crews.free.as_mut().expect("limited crews") += 1,
+            }
+        }
+        let ttf = self.model.services[s].failures[m]
+            .ttf
+            .sample(&mut self.pools[s].failure_rng[i]);
+        let event = Event::NodeFail {
+            service: s as u32,
+            node: i as u32,
+            mode: m as u32,
+        };
+        self.queue.schedule(now.saturating_add(ttf), event);
+    }
+
+    /// The product of the factors of node `i`'s active slow failures.
+    fn refresh_slow_factor(&mut self, s: usize, i: usize) {
+        let active = self.pools[s].active_modes[i];
+        self.pools[s].slow_factor[i] = self.model.services[s]
+            .failures
+            .iter()
+            .enumerate()
+            .filter(|(m, _)| active & (1 << m) != 0)
+            .map(|(_, f)| {
+                if let FailureEffect::Slow { factor } = f.effect {
+                    factor
+                } else {
+                    1.0
+                }
+            })
+            .product();
+    }
+
+    pub(super) fn on_outage(&mut self, now: SimTime, o: usize, k: usize, starts: bool) {
+        let outage = &self.model.outages[o];
+        let (domain, cause): (usize, CauseId) = outage.domains[k];
+        if starts {
+            self.cause = cause;
+        }
+        for &(s, i) in &self.model.domain_nodes[domain] {
+            let (s, i) = (s as usize, i as usize);
+            let pool = &mut self.pools[s];
+            let counter = match outage.effect {
+                OutageEffect::Down => &mut pool.down[i],
+                OutageEffect::Network => &mut pool.cut_off[i],
+            };
+            if starts {
+                *counter += 1;
+                pool.last_cause[i] = cause;
+            } else {
+                *counter -= 1;
+            }
+            self.node_changed(now, s, i);
+        }
+        let (next, event) = if starts {
+            let ttr = outage.ttr.sample(&mut self.outage_rng[o][k]);
+            (
+                ttr,
+                Event::OutageEnd {
+                    outage: o as u32,
+                    k: k as u32,
+                },
+            )
+        } else {
+            let ttf = outage.ttf.sample(&mut self.outage_rng[o][k]);
+            (
+                ttf,
+                Event::OutageStart {
+                    outage: o as u32,
+                    k: k as u32,
+                },
+            )
+        };
+        self.queue.schedule(now.saturating_add(next), event);
+    }
+}

@@ -1,0 +1,301 @@
+//! The life of a request: arrival, visits (queue, slot, service), timeouts, success or
+//! failure.
+//!
+//! Semantics (docs/SCENARIOS.md has the user-facing version):
+//! - A request visits the services of the route in order; a visit is queue + local
+//!   processing; the slot is released when local processing ends, before the next visit.
+//! - A full queue drops the request; a pool with no node in rotation fails it (error), and
+//!   so does a failed node still in rotation (or the request hangs until its timeout).
+//! - A timeout counts from the start of a visit. A timed-out request still queued is
+//!   skipped when it reaches the head; one in service keeps its slot busy until its
+//!   service time ends (the server does not know the client gave up).
+
+use rand_distr::Distribution;
+
+use super::event::Event;
+use super::request::Phase;
+use super::trial::{Failure, Trial, clipped};
+use crate::time::SimTime;
+
+impl Trial<'_> {
+    pub(super) fn schedule_next_arrival(&mut self, now: SimTime) {
+        if let Some(exp) = &self.interarrival {
+            let gap = SimTime::from_secs_f64(exp.sample(&mut self.arrival_rng));
+            self.queue.schedule(now.saturating_add(gap), Event::Arrival);
+        }
+    }
+
+    pub(super) fn on_arrival(&mut self, now: SimTime) {
+        self.schedule_next_arrival(now);
+        let counted = now >= self.model.warmup;
+        let r = self.requests.insert(now, counted);
+        self.in_system.increment(now);
+        self.all_arrivals += 1;
+        if counted {
+            self.totals.arrived += 1;
+        }
+        self.begin_visit(now, r);
+    }
+
+    /// Starts the visit of request `r` to the service at its current route step.
+    fn begin_visit(&mut self, now: SimTime, r: u32) {
+        let s = self.model.route[self.requests[r].step as usize];
+        let svc = &self.model.services[s];
+        let req = &mut self.requests[r];
+        req.visit = req.visit.wrapping_add(1);
+        req.visit_start = now;
+        let visit = req.visit;
+        let pool = &mut self.pools[s];
+        if let Some(timeout) = svc.timeout {
+            self.queue.schedule(
+                now.saturating_add(timeout),
+                Event::Timeout { req: r, visit },
+            );
+        }
+        let picked = pool.pick(svc.concurrency);
+        if let Some(node) = picked.filter(|&n| !pool.working(n)) {
+            // A failed node the health check has not caught yet: the request fails, or
+            // hangs until its timeout.
+            let _ = node;
+            if svc.timeout.is_some() {
+                self.requests[r].phase = Phase::Stuck;
+            } else {
+                self.fail(now, r, s, Failure::Error);
+            }
+            return;
+        }
+        if pool.shared_queue {
+            match picked {
+                Some(node) => {
+                    pool.outstanding[node] += 1;
+                    self.start(now, r, s, node);
+                }
+                None if !pool.any_in_rotation() => self.fail(now, r, s, Failure::Error),
+                None if pool.shared_live >= svc.queue_limit => {
+                    self.fail(now, r, s, Failure::Dropped)
+                }
+                None => {
+                    pool.shared.push_back((r, visit));
+                    pool.shared_live += 1;
+                    self.requests[r].phase = Phase::Queued;
+                    self.requests[r].node = u32::MAX;
+                }
+            }
+        } else {
+            match picked {
+                None => self.fail(now, r, s, Failure::Error),
+                Some(node) if pool.busy[node] < svc.concurrency => {
+                    pool.outstanding[node] += 1;
+                    self.start(now, r, s, node);
+                }
+                Some(node) if pool.queued_live[node] >= svc.queue_limit => {
+                    self.fail(now, r, s, Failure::Dropped)
+                }
+                Some(node) => {
+                    pool.outstanding[node] += 1;
+                    pool.queues[node].push_back((r, visit));
+                    pool.queued_live[node] += 1;
+                    self.requests[r].phase = Phase::Queued;
+                    self.requests[r].node = node as u32;
+                }
+            }
+        }
+    }
+
+    /// Request `r` takes a slot on `node` of service `s` (its `outstanding` already counts it).
+    /// The slot holds it for its service time (times the node's slow factor) plus the
+    /// cross-zone latency when the previous visit was served in another zone.
+    fn start(&mut self, now: SimTime, r: u32, s: usize, node: usize) {
+        let svc = &self.model.services[s];
+        let pool = &mut self.pools[s];
+        if !pool.in_rotation[node] {
+            let offered = pool.rotation_slots.value() + 1;
+            pool.rotation_slots.set(now, offered);
+        }
+        pool.busy[node] += 1;
+        pool.busy_slots.increment(now);
+        let req = &mut self.requests[r];
+        req.phase = Phase::InService;
+        req.node = node as u32;
+        let wait_ns = (now - req.visit_start).0;
+        req.wait_ns += wait_ns;
+        req.queued_any |= wait_ns > 0;
+        if req.counted {
+            let c = &mut pool.counters;
+            c.started += 1;
+            c.wait_ns += wait_ns as u128;
+            c.queued += (wait_ns > 0) as u64;
+        }
+        let visit = req.visit;
+        let mut service_time = svc.service_time.sample(&mut pool.service_rng);
+        let slow = pool.slow_factor[node];
+        if slow != 1.0 {
+            service_time = SimTime::from_secs_f64(service_time.as_secs_f64() * slow);
+        }
+        let zone = svc.node_zone[node];
+        if req.zone != zone && req.zone != u32::MAX && zone != u32::MAX {
+            let latency = &self.model.zone_latency;
+            service_time += latency[req.zone as usize].max(latency[zone as usize]);
+        }
+        req.zone = zone;
+        let epoch = pool.epoch[node];
+        self.queue.schedule(
+            now.saturating_add(service_time),
+            Event::ServiceDone {
+                service: s as u32,
+                node: node as u32,
+                req: r,
+                visit,
+                epoch,
+            },
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn on_service_done(
+        &mut self,
+        now: SimTime,
+        s: usize,
+        node: usize,
+        r: u32,
+        visit: u32,
+        epoch: u32,
+    ) {
+        if self.pools[s].epoch[node] != epoch {
+            // The node went down meanwhile: its slots were freed then, and the request it
+            // was serving fails now.
+            if self.requests.is_current(r, visit, Phase::InService) {
+                self.fail(now, r, s, Failure::Error);
+            }
+            return;
+        }
+        let concurrency = self.model.services[s].concurrency;
+        let pool = &mut self.pools[s];
+        if !pool.in_rotation[node] {
+            // A node out of rotation offers only its busy slots.
+            let offered = pool.rotation_slots.value() - 1;
+            pool.rotation_slots.set(now, offered);
+        }
+        debug_assert!(pool.busy[node] <= concurrency);
+        pool.busy[node] -= 1;
+        pool.busy_slots.decrement(now);
+        pool.outstanding[node] -= 1;
+        // Whether the request is still waiting for this slot (it may have timed out).
+        let current = self.requests.is_current(r, visit, Phase::InService);
+        self.start_next_waiting(now, s, node);
+        if !current {
+            return;
+        }
+        let req = &self.requests[r];
+        let latency = now - req.visit_start;
+        let pool = &mut self.pools[s];
+        pool.balancer.observe(node, latency.as_secs_f64());
+        if req.counted {
+            pool.counters.completed += 1;
+            pool.counters.latency_ns += latency.0 as u128;
+            pool.counters.latency.record(latency);
+        }
+        let next = req.step as usize + 1;
+        if next < self.model.route.len() {
+            self.requests[r].step = next as u16;
+            self.begin_visit(now, r);
+        } else {
+            self.complete(now, r);
+        }
+    }
+
+    /// A slot of `node` just freed: the next live request waiting for it takes it.
+    /// Returns whether one did.
+    pub(super) fn start_next_waiting(&mut self, now: SimTime, s: usize, node: usize) -> bool {
+        let pool = &mut self.pools[s];
+        if pool.busy[node] >= self.model.services[s].concurrency || !pool.working(node) {
+            return false;
+        }
+        if pool.shared_queue {
+            if !pool.in_rotation[node] {
+                return false;
+            }
+            while let Some((r, visit)) = pool.shared.pop_front() {
+                if self.requests.is_current(r, visit, Phase::Queued) {
+                    pool.shared_live -= 1;
+                    pool.outstanding[node] += 1;
+                    self.start(now, r, s, node);
+                    return true;
+                }
+            }
+        } else {
+            while let Some((r, visit)) = pool.queues[node].pop_front() {
+                if self.requests.is_current(r, visit, Phase::Queued) {
+                    pool.queued_live[node] -= 1;
+                    self.start(now, r, s, node);
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    pub(super) fn on_timeout(&mut self, now: SimTime, r: u32, visit: u32) {
+        let req = self.requests[r];
+        if req.visit != visit || req.phase == Phase::Free {
+            return;
+        }
+        let s = self.model.route[req.step as usize];
+        let pool = &mut self.pools[s];
+        match req.phase {
+            Phase::Queued if pool.shared_queue => pool.shared_live -= 1,
+            Phase::Queued => {
+                pool.queued_live[req.node as usize] -= 1;
+                pool.outstanding[req.node as usize] -= 1;
+            }
+            // The slot stays busy until its ServiceDone, which will find the visit stale.
+            Phase::InService => pool
+                .balancer
+                .observe(req.node as usize, (now - req.visit_start).as_secs_f64()),
+            Phase::Stuck => {}
+            Phase::Free => unreachable!("checked above"),
+        }
+        self.fail(now, r, s, Failure::TimedOut);
+    }
+
+    pub(super) fn fail(&mut self, now: SimTime, r: u32, s: usize, why: Failure) {
+        if self.requests[r].counted {
+            self.slo.record_failure();
+            let (c, t) = (&mut self.pools[s].counters, &mut self.totals);
+            match why {
+                Failure::Dropped => (c.dropped += 1, t.dropped += 1),
+                Failure::TimedOut => (c.timed_out += 1, t.timed_out += 1),
+                Failure::Error => (c.errors += 1, t.errors += 1),
+            };
+        }
+        self.leave(now, r);
+    }
+
+    fn complete(&mut self, now: SimTime, r: u32) {
+        self.all_completions += 1;
+        let req = &self.requests[r];
+        if req.counted {
+            let latency = now - req.arrived;
+            self.slo.record_success(latency);
+            let t = &mut self.totals;
+            t.completed += 1;
+            t.latency_ns += latency.0 as u128;
+            t.latency.record(latency);
+            t.wait_ns += req.wait_ns as u128;
+            t.queued_any += req.queued_any as u64;
+        }
+        self.leave(now, r);
+    }
+
+    /// Request `r` leaves the system at `now`, successful or not.
+    fn leave(&mut self, now: SimTime, r: u32) {
+        let req = &self.requests[r];
+        if req.counted {
+            self.totals.sojourn_ns += (now - req.arrived).0 as u128;
+            self.totals.exited += 1;
+        }
+        self.clipped_sojourn_ns += clipped(req.arrived, now, self.model.warmup);
+        self.in_system.decrement(now);
+        self.requests.remove(r);
+    }
+}
