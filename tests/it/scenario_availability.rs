@@ -849,6 +849,24 @@ fn schema_covers_the_availability_keys() {
     assert!(!schema.to_string().contains("null"));
 }
 
+#[test]
+fn the_documented_availability_example_is_valid() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/SCENARIOS.md")).unwrap();
+    let section = &doc[doc
+        .find("## Availability")
+        .expect("an availability section")..];
+    let start = section.find("```toml\n").expect("an example") + "```toml\n".len();
+    let end = start + section[start..].find("```").unwrap();
+    let s = ok(&section[start..end]);
+    // Region 0, zones a and b (1, 2), racks a1 and b1 (3, 4).
+    assert_eq!(s.topology.domains.len(), 5);
+    assert_eq!(s.services[0].zones, vec![1, 2]);
+    assert_eq!(s.services[0].failures.len(), 3);
+    assert_eq!(s.outages[1].scope, OutageScope::Domain(3));
+    assert_eq!(s.repair.crews, Some(2));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
 
