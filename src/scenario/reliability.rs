@@ -32,12 +32,13 @@ fn required_dist(
     meaning: &str,
     ctx: &mut Ctx,
 ) -> Option<DistSpec> {
+    let example = if key == "ttf" { "1000h" } else { "4h" };
     match raw {
         Some(d) => build_dist(d, &p.key(key), ctx),
         None => {
             ctx.missing(
                 &p.key(key),
-                format!("missing key \"{key}\": {meaning}, e.g. {key} = {{ dist = \"exponential\", mean = \"1000h\" }}"),
+                format!("missing key \"{key}\": {meaning}, e.g. {key} = {{ dist = \"exponential\", mean = \"{example}\" }}"),
             );
             None
         }
