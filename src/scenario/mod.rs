@@ -9,9 +9,11 @@ use std::path::PathBuf;
 
 mod diagnostic;
 mod distribution;
+mod domains;
 mod load;
 mod names;
 pub mod raw;
+mod reliability;
 mod schema;
 mod spans;
 mod validate;

@@ -35,6 +35,18 @@ pub struct ScenarioFile {
     /// The services, each a pool of nodes.
     #[schemars(required, length(min = 1))]
     pub services: Option<Vec<ServiceRaw>>,
+    /// Regions: the outermost failure domains (default none).
+    pub regions: Option<Vec<RegionRaw>>,
+    /// Zones, each optionally in a region (default none).
+    pub zones: Option<Vec<ZoneRaw>>,
+    /// Racks, each in a zone (default none).
+    pub racks: Option<Vec<RackRaw>>,
+    /// Failures of whole domains (default none).
+    pub outages: Option<Vec<OutageRaw>>,
+    /// Repair crews (default unlimited).
+    pub repair: Option<RepairRaw>,
+    /// Service-level objective, judged per window (default none).
+    pub slo: Option<SloRaw>,
 }
 
 /// `[run]`.
@@ -121,6 +133,261 @@ pub struct ServiceRaw {
     pub weights: Option<Vec<u32>>,
     /// Services called, in order, after local processing (default none).
     pub calls: Option<Vec<String>>,
+    /// Zone names the nodes are spread over, node i in zones[i % len] (default none).
+    pub zones: Option<Vec<String>>,
+    /// Failure modes of the nodes, each with its own clock (default none).
+    pub failures: Option<Vec<FailureRaw>>,
+    /// How the balancer detects failed and recovered nodes (default: at once).
+    pub health_check: Option<HealthCheckRaw>,
+    /// When the service counts as up (default active_active, min_healthy 1).
+    pub redundancy: Option<RedundancyRaw>,
+}
+
+/// One `[[regions]]` entry.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionRaw {
+    /// Unique among all domains; not "zone", "rack" or "region" (required).
+    #[schemars(required)]
+    pub name: Option<String>,
+}
+
+/// One `[[zones]]` entry.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneRaw {
+    /// Unique among all domains; not "zone", "rack" or "region" (required).
+    #[schemars(required)]
+    pub name: Option<String>,
+    /// The region the zone is in (default none).
+    pub region: Option<String>,
+    /// One-way delay added to calls between this zone and another (default 0).
+    pub cross_zone_latency: Option<Duration>,
+}
+
+/// One `[[racks]]` entry.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RackRaw {
+    /// Unique among all domains; not "zone", "rack" or "region" (required).
+    #[schemars(required)]
+    pub name: Option<String>,
+    /// The zone the rack is in (required).
+    #[schemars(required)]
+    pub zone: Option<String>,
+}
+
+/// One entry of a service's `failures`.
+///
+/// Flat (like [`DistRaw`]) so `factor` keeps its place in the file; that it goes with
+/// `effect = "slow"` only is checked in validation, and stated in the hand-written schema.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureRaw {
+    /// Unique within the service (required).
+    pub name: Option<String>,
+    /// What the failure does (required).
+    pub effect: Option<FailureEffectRaw>,
+    /// Service-time multiplier, finite and >= 1; required with `slow`, allowed only there.
+    pub factor: Option<f64>,
+    /// Time to failure (required).
+    pub ttf: Option<DistRaw>,
+    /// Time to repair (required).
+    pub ttr: Option<DistRaw>,
+}
+
+impl JsonSchema for FailureRaw {
+    fn schema_name() -> Cow<'static, str> {
+        "Failure".into()
+    }
+
+    /// Two closed alternatives: `slow` with its `factor`, and the others without one.
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let dist = Value::from(generator.subschema_for::<DistRaw>());
+        let common = |effect: Value| {
+            json!({
+                "name": { "type": "string", "description": "Unique within the service." },
+                "effect": effect,
+                "ttf": dist.clone(),
+                "ttr": dist.clone(),
+            })
+        };
+        let mut slow = common(json!({ "const": "slow" }));
+        slow["factor"] = json!({ "type": "number", "minimum": 1, "description": "Service times are multiplied by this." });
+        closed_one_of(
+            "A failure mode of a service's nodes, chosen by `effect`: crash (down until repaired), slow (service times x factor), restart (down for ttr, no repair crew).",
+            vec![
+                (
+                    common(json!({ "enum": ["crash", "restart"] })),
+                    vec!["name", "effect", "ttf", "ttr"],
+                ),
+                (slow, vec!["name", "effect", "factor", "ttf", "ttr"]),
+            ],
+        )
+    }
+}
+
+/// `effect` of a failure mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureEffectRaw {
+    /// Down until repaired (waits for a repair crew).
+    Crash,
+    /// Up, but service times x `factor` until repaired (waits for a repair crew).
+    Slow,
+    /// Down for `ttr`, no repair crew.
+    Restart,
+}
+
+/// A service's `health_check`.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheckRaw {
+    /// Time between probes of one node, > 0 (required).
+    #[schemars(required)]
+    pub interval: Option<Duration>,
+    /// A probe fails when the node's (slowed) mean service time exceeds this; > 0.
+    pub timeout: Option<Duration>,
+    /// Consecutive failed probes that take a node out of rotation, >= 1 (default 3).
+    #[schemars(range(min = 1))]
+    pub unhealthy_threshold: Option<u32>,
+    /// Consecutive passed probes that put it back, >= 1 (default 2).
+    #[schemars(range(min = 1))]
+    pub healthy_threshold: Option<u32>,
+}
+
+/// A service's `redundancy`.
+///
+/// Flat so each key keeps its place; which keys go with which `mode` is checked in
+/// validation and stated in the hand-written schema.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedundancyRaw {
+    /// The redundancy scheme (default active_active).
+    pub mode: Option<RedundancyMode>,
+    /// active_active only: nodes that must serve for the service to be up, 1..=nodes
+    /// (default 1).
+    pub min_healthy: Option<u32>,
+    /// active_standby only (required there): time for a standby to take over, may be 0.
+    pub failover: Option<Duration>,
+}
+
+impl JsonSchema for RedundancyRaw {
+    fn schema_name() -> Cow<'static, str> {
+        "Redundancy".into()
+    }
+
+    /// One closed alternative per mode, with only that mode's keys.
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let duration = Value::from(generator.subschema_for::<Duration>());
+        closed_one_of(
+            "When the service counts as up, chosen by `mode` (default active_active).",
+            vec![
+                (
+                    json!({
+                        "mode": { "const": "active_active" },
+                        "min_healthy": { "type": "integer", "minimum": 1, "description": "Serving nodes needed, 1..=nodes (default 1)." },
+                    }),
+                    vec![],
+                ),
+                (
+                    json!({
+                        "mode": { "const": "active_standby" },
+                        "failover": duration,
+                    }),
+                    vec!["mode", "failover"],
+                ),
+                (json!({ "mode": { "const": "quorum" } }), vec!["mode"]),
+            ],
+        )
+    }
+}
+
+/// `mode` of a redundancy table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RedundancyMode {
+    /// Up while at least `min_healthy` nodes serve.
+    ActiveActive,
+    /// One primary serves; a standby takes over after `failover`.
+    ActiveStandby,
+    /// Up while more than half the nodes serve.
+    Quorum,
+}
+
+/// One `[[outages]]` entry.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutageRaw {
+    /// Names the cause in outage logs (default "<scope> outage").
+    pub name: Option<String>,
+    /// "zone", "rack" or "region" (each domain of that kind, independently), or the name of
+    /// one domain (required).
+    #[schemars(required)]
+    pub scope: Option<String>,
+    /// What the outage does (default down).
+    pub effect: Option<OutageEffectRaw>,
+    /// Time from the end of one outage of a domain to the start of the next (required).
+    #[schemars(required)]
+    pub ttf: Option<DistRaw>,
+    /// Outage length (required).
+    #[schemars(required)]
+    pub ttr: Option<DistRaw>,
+}
+
+/// `effect` of an outage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutageEffectRaw {
+    /// Every node inside is down, all back together when it ends.
+    Down,
+    /// The nodes inside are up but cut off from balancers and other zones.
+    Network,
+}
+
+/// `[repair]`.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepairRaw {
+    /// Repair crews shared by all services, >= 1 (default unlimited).
+    #[schemars(range(min = 1))]
+    pub crews: Option<u32>,
+}
+
+/// `[slo]`: at least one of availability, latency_p99, error_ratio.
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloRaw {
+    /// Fraction of the window the entry service must be available, in (0, 1].
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub availability: Option<f64>,
+    /// Largest p99 latency of the requests completed in the window; > 0.
+    pub latency_p99: Option<Duration>,
+    /// Largest fraction of failed requests in the window, in [0, 1].
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub error_ratio: Option<f64>,
+    /// Length of one window, > 0 and <= run.horizon (default 5m).
+    pub window: Option<Duration>,
+}
+
+/// A schema of closed alternatives: each `(properties, required keys)` becomes an object
+/// with `additionalProperties: false`.
+fn closed_one_of(description: &str, alternatives: Vec<(Value, Vec<&str>)>) -> Schema {
+    let one_of: Vec<Value> = alternatives
+        .into_iter()
+        .map(|(props, required)| {
+            json!({
+                "type": "object",
+                "properties": props,
+                "required": required,
+                "additionalProperties": false,
+            })
+        })
+        .collect();
+    let mut schema = Map::new();
+    schema.insert("description".into(), description.into());
+    schema.insert("oneOf".into(), Value::Array(one_of));
+    Schema::from(schema)
 }
 
 /// `kind` of a service's nodes.

@@ -1,15 +1,19 @@
 //! `raw` -> [`Scenario`]: required keys, defaults, ranges, name resolution and the call
-//! graph, each problem recorded with its place in the file.
+//! graph, each problem recorded with its place in the file. Failure domains are read in
+//! `domains`; failures, health checks, redundancy, outages, repair and the SLO in
+//! `reliability`.
 //!
 //! Invariant: returns `Some` only when no problem was found, here or before (a key cut out
 //! while reading makes the result `None` without a second message about the same key).
 
 use super::diagnostic::KeyPath;
 use super::distribution::build_dist;
+use super::domains::{Domains, domains};
 use super::names::{Names, check_call_graph, names};
 use super::raw::{
     BalancerKind, NodeKindRaw, PatternRaw, RunRaw, ScenarioFile, ServiceRaw, WorkloadRaw,
 };
+use super::reliability::{failures, health_check, outages, redundancy, repair, slo};
 use super::spans::Ctx;
 use super::{
     BalancerSpec, NodeKind, Pattern, RunSpec, Scenario, ServiceId, ServiceSpec, WorkloadSpec,
@@ -20,7 +24,14 @@ use crate::time::SimTime;
 pub(crate) fn validate(raw: ScenarioFile, ctx: &mut Ctx) -> Option<Scenario> {
     let root = KeyPath::root();
     let name = scenario_name(raw.name, &root.key("name"), ctx);
+    let horizon = raw.run.as_ref().and_then(|r| r.horizon).map(|h| h.0);
     let run = run(raw.run, ctx);
+    let domains = domains(
+        raw.regions.as_deref().unwrap_or_default(),
+        raw.zones.as_deref().unwrap_or_default(),
+        raw.racks.as_deref().unwrap_or_default(),
+        ctx,
+    );
     let services_path = root.key("services");
     let raw_had_services = raw.services.is_some();
     let services_raw = raw.services.unwrap_or_default();
@@ -45,12 +56,19 @@ pub(crate) fn validate(raw: ScenarioFile, ctx: &mut Ctx) -> Option<Scenario> {
     let mut services = Vec::new();
     let mut graph = Vec::new();
     for (i, s) in services_raw.into_iter().enumerate() {
-        let (spec, calls) = service(s, &services_path.index(i), &names, ctx);
+        let (spec, calls) = service(s, &services_path.index(i), &names, &domains, ctx);
         services.push(spec);
         graph.push(calls);
     }
     check_call_graph(&graph, &labels, &services_path, ctx);
     let services: Option<Vec<ServiceSpec>> = services.into_iter().collect();
+    let outages = outages(raw.outages.as_deref().unwrap_or_default(), &domains, ctx);
+    let repair = repair(raw.repair.as_ref(), ctx);
+    let slo = slo(
+        raw.slo.as_ref(),
+        horizon.filter(|h| *h > SimTime::ZERO),
+        ctx,
+    );
     if !ctx.diags.is_empty() {
         return None;
     }
@@ -61,10 +79,10 @@ pub(crate) fn validate(raw: ScenarioFile, ctx: &mut Ctx) -> Option<Scenario> {
         run: run?,
         workload: workload?,
         services: services?,
-        topology: Default::default(),
-        outages: Vec::new(),
-        repair: Default::default(),
-        slo: None,
+        topology: domains.topology,
+        outages: outages?,
+        repair: repair?,
+        slo: slo?,
     })
 }
 
@@ -223,6 +241,7 @@ fn service(
     s: ServiceRaw,
     p: &KeyPath,
     names: &Names,
+    domains: &Domains,
     ctx: &mut Ctx,
 ) -> (Option<ServiceSpec>, Vec<(usize, ServiceId)>) {
     let mut ok = true;
@@ -271,6 +290,23 @@ fn service(
             }
         }
     }
+    let zones = domains.zones(s.zones.as_deref().unwrap_or_default(), &p.key("zones"), ctx);
+    let failures = failures(
+        s.failures.as_deref().unwrap_or_default(),
+        &p.key("failures"),
+        ctx,
+    );
+    let health_check = match &s.health_check {
+        None => Some(None),
+        Some(h) => health_check(h, &p.key("health_check"), ctx).map(Some),
+    };
+    let known_nodes = (!ctx.cut(&p.key("nodes"))).then_some(nodes);
+    let redundancy = redundancy(
+        s.redundancy.as_ref(),
+        known_nodes,
+        &p.key("redundancy"),
+        ctx,
+    );
     let spec = || {
         if !ok {
             return None;
@@ -289,10 +325,10 @@ fn service(
             timeout: s.timeout.map(|t| t.0),
             balancer: balancer?,
             calls,
-            zones: Vec::new(),
-            failures: Vec::new(),
-            health_check: None,
-            redundancy: crate::scenario::Redundancy::ActiveActive { min_healthy: 1 },
+            zones,
+            failures: failures?,
+            health_check: health_check?,
+            redundancy: redundancy?,
         })
     };
     (spec(), graph)

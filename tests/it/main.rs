@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per area.
 
 mod cli;
+mod scenario_availability;
 mod scenario_errors;
 mod simulation;
 mod validation;

@@ -9,7 +9,7 @@ use nines::time::SimTime;
 use proptest::prelude::*;
 
 /// A small valid file; tests append to it or replace parts of it.
-const BASE: &str = r#"name = "t"
+pub(crate) const BASE: &str = r#"name = "t"
 
 [run]
 horizon = "1h"
@@ -23,7 +23,7 @@ name = "web"
 service_time = { dist = "exponential", mean = "20ms" }
 "#;
 
-fn ok(text: &str) -> Scenario {
+pub(crate) fn ok(text: &str) -> Scenario {
     match parse(text, Path::new("web.toml")) {
         Ok(s) => s,
         Err(e) => panic!("expected a valid scenario, got:\n{e}"),
@@ -31,7 +31,7 @@ fn ok(text: &str) -> Scenario {
 }
 
 /// The diagnostics of a file that must be invalid, one string each.
-fn errors(text: &str) -> Vec<String> {
+pub(crate) fn errors(text: &str) -> Vec<String> {
     match parse(text, Path::new("web.toml")) {
         Ok(_) => panic!("expected errors for:\n{text}"),
         Err(e) => {
@@ -42,7 +42,7 @@ fn errors(text: &str) -> Vec<String> {
 }
 
 /// `line:col` (1-based) of the first occurrence of `needle` in `text`, plus `shift` chars.
-fn at(text: &str, needle: &str, shift: usize) -> String {
+pub(crate) fn at(text: &str, needle: &str, shift: usize) -> String {
     let offset = text.find(needle).expect("needle in text") + shift;
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
@@ -51,7 +51,7 @@ fn at(text: &str, needle: &str, shift: usize) -> String {
 }
 
 /// Exactly one diagnostic, and it starts with `web.toml:<place>: <path>: ` and contains `msg`.
-fn one_error(text: &str, place: &str, path: &str, msg: &str) {
+pub(crate) fn one_error(text: &str, place: &str, path: &str, msg: &str) {
     let errs = errors(text);
     assert_eq!(errs.len(), 1, "expected one error, got {errs:#?}");
     let prefix = format!("web.toml:{place}: {path}: ");
