@@ -11,6 +11,7 @@
 //!   times of one repairable unit, for any up- and down-time distributions.
 //! - [`k_out_of_n`]: k-out-of-n groups of exponential nodes with r repair crews (quorums
 //!   included), from the birth-death chain.
+//! - [`active_standby`]: a primary/hot-standby pair with a deterministic failover time.
 //!
 //! Invariants: every function is pure f64 arithmetic with no I/O; each states its formula,
 //! its assumptions and a source; a model with no steady state (utilization >= 1) or with a
@@ -18,6 +19,7 @@
 //! number. Every availability result satisfies `A = MUT / (MUT + MDT)`, with `MUT` and
 //! `MDT` the mean up and down periods (see [`availability`]).
 
+pub mod active_standby;
 pub mod availability;
 #[cfg(test)]
 mod ctmc_solve;
@@ -28,6 +30,7 @@ pub mod mmc;
 pub mod mmcc;
 pub mod supermarket;
 
+pub use active_standby::active_standby;
 pub use availability::{Availability, lognormal_mean_s, single_unit, weibull_mean_s};
 pub use erlang::{erlang_b, erlang_c};
 pub use k_out_of_n::RepairableGroup;
