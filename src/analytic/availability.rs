@@ -1,7 +1,7 @@
 //! Steady-state availability of one repairable unit with any up/down-time distributions,
 //! and the [`Availability`] figures every availability model here returns. `k`-out-of-`n`
 //! groups with repair crews are in [`super::k_out_of_n`]; the active-standby pair with a
-//! failover time is in [`super::active_standby`].
+//! failover time is in [`super::active_standby`](mod@super::active_standby).
 //!
 //! Invariants: every result is a long-run time fraction or rate of a stationary process;
 //! rates are per second and times in seconds; availability is also returned as its

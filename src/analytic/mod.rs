@@ -11,7 +11,7 @@
 //!   times of one repairable unit, for any up- and down-time distributions.
 //! - [`k_out_of_n`]: k-out-of-n groups of exponential nodes with r repair crews (quorums
 //!   included), from the birth-death chain.
-//! - [`active_standby`]: a primary/hot-standby pair with a deterministic failover time.
+//! - [`active_standby`](mod@active_standby): a primary/hot-standby pair with a deterministic failover time.
 //!
 //! Invariants: every function is pure f64 arithmetic with no I/O; each states its formula,
 //! its assumptions and a source; a model with no steady state (utilization >= 1) or with a
