@@ -1,4 +1,5 @@
-//! Closed-form queueing results that the validation suite compares simulation against.
+//! Closed-form queueing and availability results that the validation suite compares
+//! simulation against.
 //!
 //! - [`erlang`]: Erlang B (loss) and Erlang C (delay) probabilities.
 //! - [`mmc`]: the M/M/c FIFO queue: wait probability, mean wait and response, Little's
@@ -6,19 +7,33 @@
 //! - [`mmcc`]: the M/M/c/c loss system: blocking probability and carried load.
 //! - [`mg1`]: Pollaczek-Khinchine mean values for M/G/1 (M/D/1 as a special case).
 //! - [`supermarket`]: the N → ∞ limit of join-the-shortest-of-d-random-queues.
+//! - [`availability`]: steady-state availability, failure frequency and mean up/down
+//!   times of one repairable unit, for any up- and down-time distributions.
+//! - [`k_out_of_n`]: k-out-of-n groups of exponential nodes with r repair crews (quorums
+//!   included), from the birth-death chain.
+//! - [`active_standby`](mod@active_standby): a primary/hot-standby pair with a deterministic failover time.
 //!
 //! Invariants: every function is pure f64 arithmetic with no I/O; each states its formula,
 //! its assumptions and a source; a model with no steady state (utilization >= 1) or with a
 //! meaningless parameter is refused with an [`AnalyticError`], never answered with a
-//! number.
+//! number. Every availability result satisfies `A = MUT / (MUT + MDT)`, with `MUT` and
+//! `MDT` the mean up and down periods (see [`availability`]).
 
+pub mod active_standby;
+pub mod availability;
+#[cfg(test)]
+mod ctmc_solve;
 pub mod erlang;
+pub mod k_out_of_n;
 pub mod mg1;
 pub mod mmc;
 pub mod mmcc;
 pub mod supermarket;
 
+pub use active_standby::active_standby;
+pub use availability::{Availability, lognormal_mean_s, single_unit, weibull_mean_s};
 pub use erlang::{erlang_b, erlang_c};
+pub use k_out_of_n::RepairableGroup;
 pub use mg1::{md1_mean_wait_s, mg1_mean_in_queue, mg1_mean_response_s, mg1_mean_wait_s};
 pub use mmc::MMc;
 pub use mmcc::MMcc;
