@@ -8,10 +8,14 @@ use std::process::ExitCode;
 pub struct CheckArgs {
     /// The scenario file.
     file: PathBuf,
+    /// Change a key before validating, e.g. `--set services.web.nodes=6` or
+    /// `--set 'services.web.zones=["a","b"]'` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
 }
 
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    match super::load_or_report(&args.file) {
+    match super::load_or_report(&args.file, &args.set) {
         Ok(s) => {
             println!(
                 "{}: ok ({} services, {} trials)",

@@ -39,9 +39,13 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Reads a scenario, printing every problem on stderr when it is invalid.
-fn load_or_report(path: &std::path::Path) -> Result<crate::scenario::Scenario, ExitCode> {
-    crate::scenario::load(path).map_err(|diagnostics| {
+/// Reads a scenario with `--set` overrides, printing every problem on stderr when it is
+/// invalid.
+fn load_or_report(
+    path: &std::path::Path,
+    overrides: &[String],
+) -> Result<crate::scenario::Scenario, ExitCode> {
+    crate::scenario::load_with_overrides(path, overrides).map_err(|diagnostics| {
         eprintln!("{diagnostics}");
         let n = diagnostics.len();
         eprintln!(

@@ -16,6 +16,10 @@ use crate::scenario::Scenario;
 pub struct RunArgs {
     /// The scenario file.
     file: PathBuf,
+    /// Change a key before validating, e.g. `--set services.web.nodes=6` or
+    /// `--set 'services.web.zones=["a","b"]'` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
     /// Trials to run (overrides `[run] trials`).
     #[arg(long)]
     trials: Option<u32>,
@@ -34,7 +38,7 @@ pub struct RunArgs {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let mut scenario = match super::load_or_report(&args.file) {
+    let mut scenario = match super::load_or_report(&args.file, &args.set) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };

@@ -12,6 +12,7 @@ mod distribution;
 mod domains;
 mod load;
 mod names;
+mod overrides;
 pub mod raw;
 mod reliability;
 mod schema;
@@ -20,6 +21,7 @@ mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics, KeyPath, Segment};
 pub use load::{load, parse};
+pub use overrides::{apply as apply_override, load_with_overrides};
 pub use schema::json_schema;
 
 use crate::dist::DistSpec;

@@ -28,7 +28,8 @@ pub fn load_with_overrides(path: &Path, overrides: &[String]) -> Result<Scenario
         Err(_) => return parse(&text, path),
     };
     for o in overrides {
-        apply(&mut doc, o).map_err(|(key, msg)| file_error(path, &key, format!("--set {o}: {msg}")))?;
+        apply(&mut doc, o)
+            .map_err(|(key, msg)| file_error(path, &key, format!("--set {o}: {msg}")))?;
     }
     let changed = toml::to_string(&doc).expect("a TOML table serialises");
     // Places in diagnostics refer to the file as changed by the overrides.
@@ -46,7 +47,10 @@ pub fn load_with_overrides(path: &Path, overrides: &[String]) -> Result<Scenario
 /// Splits `KEY=VALUE` and sets it in `doc`; errors carry the key and a message.
 pub fn apply(doc: &mut Table, assignment: &str) -> Result<(), (String, String)> {
     let Some((key, value)) = assignment.split_once('=') else {
-        return Err((String::new(), "expected KEY=VALUE, e.g. services.web.nodes=4".into()));
+        return Err((
+            String::new(),
+            "expected KEY=VALUE, e.g. services.web.nodes=4".into(),
+        ));
     };
     let key = key.trim();
     let value = parse_value(value.trim());
@@ -54,21 +58,37 @@ pub fn apply(doc: &mut Table, assignment: &str) -> Result<(), (String, String)> 
     if segments.iter().any(|s| s.is_empty()) {
         return Err((key.into(), "empty segment in the key path".into()));
     }
-    let (last, parents) = segments.split_last().expect("split yields at least one segment");
+    let (last, parents) = segments
+        .split_last()
+        .expect("split yields at least one segment");
     let mut table = doc;
     let mut walked = String::new();
     let mut rest = parents.iter().peekable();
     while let Some(seg) = rest.next() {
-        walked = if walked.is_empty() { seg.to_string() } else { format!("{walked}.{seg}") };
-        let entry = table.entry(seg.to_string()).or_insert_with(|| Value::Table(Table::new()));
+        walked = if walked.is_empty() {
+            seg.to_string()
+        } else {
+            format!("{walked}.{seg}")
+        };
+        let entry = table
+            .entry(seg.to_string())
+            .or_insert_with(|| Value::Table(Table::new()));
         table = match entry {
             Value::Table(t) => t,
             Value::Array(items) => {
                 let Some(which) = rest.next() else {
-                    return Err((key.into(), format!("{walked} is a list; name an element, e.g. {walked}.<name>")));
+                    return Err((
+                        key.into(),
+                        format!("{walked} is a list; name an element, e.g. {walked}.<name>"),
+                    ));
                 };
                 walked = format!("{walked}.{which}");
-                element(items, which).ok_or_else(|| (key.to_string(), format!("{walked}: no element named \"{which}\"")))?
+                element(items, which).ok_or_else(|| {
+                    (
+                        key.to_string(),
+                        format!("{walked}: no element named \"{which}\""),
+                    )
+                })?
             }
             _ => return Err((key.into(), format!("{walked} is not a table"))),
         };
@@ -79,7 +99,9 @@ pub fn apply(doc: &mut Table, assignment: &str) -> Result<(), (String, String)> 
 
 /// The element of an array of tables with `name = which`, or at index `which`.
 fn element<'a>(items: &'a mut [Value], which: &str) -> Option<&'a mut Table> {
-    let by_name = items.iter().position(|v| v.get("name").and_then(Value::as_str) == Some(which));
+    let by_name = items
+        .iter()
+        .position(|v| v.get("name").and_then(Value::as_str) == Some(which));
     let i = by_name.or_else(|| which.parse::<usize>().ok())?;
     items.get_mut(i)?.as_table_mut()
 }
@@ -95,7 +117,13 @@ fn parse_value(text: &str) -> Value {
 
 fn file_error(path: &Path, key: &str, message: String) -> Diagnostics {
     Diagnostics {
-        items: vec![Diagnostic { file: path.to_path_buf(), line: 0, column: 0, key_path: key.to_string(), message }],
+        items: vec![Diagnostic {
+            file: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            key_path: key.to_string(),
+            message,
+        }],
     }
 }
 
@@ -129,7 +157,10 @@ mod tests {
         let web = &d["services"].as_array().unwrap()[0];
         assert_eq!(web["nodes"].as_integer(), Some(6));
         assert_eq!(web["zones"].as_array().unwrap().len(), 2);
-        assert_eq!(d["services"].as_array().unwrap()[1]["balancer"].as_str(), Some("round_robin"));
+        assert_eq!(
+            d["services"].as_array().unwrap()[1]["balancer"].as_str(),
+            Some("round_robin")
+        );
         assert_eq!(d["workload"]["rate"].as_float(), Some(2.5));
         assert_eq!(d["run"]["horizon"].as_str(), Some("2h"));
     }
@@ -137,9 +168,22 @@ mod tests {
     #[test]
     fn explains_bad_paths() {
         let mut d = doc();
-        assert!(apply(&mut d, "services.api.nodes=3").unwrap_err().1.contains("no element named \"api\""));
-        assert!(apply(&mut d, "services=3x").is_ok(), "a whole key may be replaced; validation judges it");
+        assert!(
+            apply(&mut d, "services.api.nodes=3")
+                .unwrap_err()
+                .1
+                .contains("no element named \"api\"")
+        );
+        assert!(
+            apply(&mut d, "services=3x").is_ok(),
+            "a whole key may be replaced; validation judges it"
+        );
         assert!(apply(&mut d, "nodes").unwrap_err().1.contains("KEY=VALUE"));
-        assert!(apply(&mut d, "name.x=1").unwrap_err().1.contains("not a table"));
+        assert!(
+            apply(&mut d, "name.x=1")
+                .unwrap_err()
+                .1
+                .contains("not a table")
+        );
     }
 }

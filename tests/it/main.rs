@@ -1,5 +1,6 @@
 //! The integration tests: one binary, one module per area.
 
+mod availability;
 mod cli;
 mod scenario_availability;
 mod scenario_errors;

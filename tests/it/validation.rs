@@ -1,4 +1,4 @@
-//! Simulation against queueing theory (DESIGN section 8). The cases, their exact values
+//! Simulation against queueing and availability theory (DESIGN section 8). The cases, their exact values
 //! and the acceptance rule (the exact value inside the simulated 99.9% CI, plus stated
 //! structural allowances) live in `nines::validation`, shared with `nines validate`.
 
@@ -52,4 +52,29 @@ fn power_of_two_matches_the_supermarket_limit() {
 #[test]
 fn least_connections_beats_power_of_two_beats_random() {
     assert_all_pass(validation::balancer_ordering(None));
+}
+
+#[test]
+fn single_node_matches_the_alternating_renewal_process() {
+    assert_all_pass(validation::single_node(None));
+}
+
+#[test]
+fn weibull_failures_and_lognormal_repairs_match_renewal_reward() {
+    assert_all_pass(validation::weibull_lognormal(None));
+}
+
+#[test]
+fn k_out_of_n_and_quorum_match_the_birth_death_chain_with_crews() {
+    assert_all_pass(validation::k_out_of_n(None));
+}
+
+#[test]
+fn active_standby_matches_its_semi_markov_solution() {
+    assert_all_pass(validation::active_standby(None));
+}
+
+#[test]
+fn a_zone_outage_takes_down_exactly_the_nodes_in_that_zone() {
+    assert_all_pass(validation::zone_outage(None));
 }
