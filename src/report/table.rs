@@ -30,15 +30,28 @@ const SHOWN: [&str; 17] = [
 /// The table as text: metric, mean, and the 95% CI; then where the downtime came from.
 pub fn render_table(metrics: &BTreeMap<String, MetricSummary>, causes: &[CauseShare]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<24} {:>12}   {:<27}", "metric", "mean", "95% CI");
+    let _ = writeln!(out, "{:<24} {:>12}   {}", "metric", "mean", "95% CI");
+    // Without any outage, one availability row says it all.
+    let no_outage = metrics
+        .get("availability")
+        .is_some_and(|a| a.min == Some(1.0));
+    let outage_rows = [
+        "nines",
+        "downtime_minutes_per_year",
+        "outages_per_year",
+        "outage_duration_mean_s",
+    ];
     for name in SHOWN {
+        if no_outage && outage_rows.contains(&name) {
+            continue;
+        }
         let Some(s) = metrics.get(name) else { continue };
         let Some(mean) = s.mean else { continue };
         let ci = match (s.ci95_low, s.ci95_high) {
             (Some(lo), Some(hi)) => format!("[{}, {}]", format_number(lo), format_number(hi)),
             _ => "(one trial: no CI)".to_string(),
         };
-        let _ = writeln!(out, "{:<24} {:>12}   {:<27}", name, format_number(mean), ci);
+        let _ = writeln!(out, "{:<24} {:>12}   {}", name, format_number(mean), ci);
     }
     if !causes.is_empty() {
         let _ = writeln!(out, "downtime by cause:");

@@ -203,3 +203,70 @@ fn schema_is_json_naming_the_sections() {
         );
     }
 }
+
+#[test]
+fn every_example_scenario_checks_and_runs() {
+    let dir = format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let mut seen = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        seen += 1;
+        nines().arg("check").arg(&path).assert().success();
+        let out = tmp.path().join(path.file_stem().unwrap());
+        nines()
+            .arg("run")
+            .arg(&path)
+            .args(["--trials", "2", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        assert!(out.join("outages.csv").is_file());
+    }
+    assert!(seen >= 4, "expected the example scenarios, found {seen}");
+}
+
+#[test]
+fn availability_runs_report_nines_and_downtime_by_cause() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("maz");
+    let assert = nines()
+        .args([
+            "run",
+            &scenario("multi-az-web"),
+            "--trials",
+            "20",
+            "--set",
+            "services.web.zones=[\"a\"]",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(
+        stdout.contains("downtime by cause:") && stdout.contains("zone outage (a)"),
+        "{stdout}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let a = summary["metrics"]["availability"]["mean"].as_f64().unwrap();
+    let nines = summary["metrics"]["nines"]["mean"].as_f64().unwrap();
+    assert!((nines + (1.0 - a).log10()).abs() < 1e-9);
+    let causes = summary["downtime_by_cause"].as_array().unwrap();
+    let shares: f64 = causes.iter().map(|c| c["share"].as_f64().unwrap()).sum();
+    assert!((shares - 1.0).abs() < 1e-9);
+    // Web in one zone: that zone's outages dominate.
+    assert_eq!(causes[0]["cause"], "zone outage (a)");
+    let outages = fs::read_to_string(out.join("outages.csv")).unwrap();
+    assert!(outages.starts_with("trial,service,start_s,end_s,duration_s,cause"));
+    assert!(
+        outages
+            .lines()
+            .skip(1)
+            .any(|l| l.contains(",web,") && l.ends_with("zone outage (a)"))
+    );
+}
