@@ -30,7 +30,7 @@ const SHOWN: [&str; 17] = [
 /// The table as text: metric, mean, and the 95% CI; then where the downtime came from.
 pub fn render_table(metrics: &BTreeMap<String, MetricSummary>, causes: &[CauseShare]) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<24} {:>12}   {}", "metric", "mean", "95% CI");
+    let _ = writeln!(out, "{:<24} {:>12}   95% CI", "metric", "mean");
     // Without any outage, one availability row says it all.
     let no_outage = metrics
         .get("availability")
