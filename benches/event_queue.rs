@@ -80,59 +80,45 @@ trait EventQueue {
     fn pop(&mut self) -> Option<(u64, Payload)>;
 }
 
-struct StdBinary {
-    heap: BinaryHeap<Reverse<Entry>>,
-    next_seq: u64,
-}
-
-impl EventQueue for StdBinary {
-    const NAME: &'static str = "std_binary_heap";
-    fn new() -> Self {
-        StdBinary {
-            heap: BinaryHeap::new(),
-            next_seq: 0,
+/// A (time, seq) heap of `Reverse<Entry>` behind the `EventQueue` trait; std's and
+/// dary_heap's heaps share the push/pop API.
+macro_rules! heap_queue {
+    ($name:ident, $heap:ty, $label:literal) => {
+        struct $name {
+            heap: $heap,
+            next_seq: u64,
         }
-    }
-    fn push(&mut self, time_ns: u64, payload: Payload) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.heap.push(Reverse(Entry {
-            time_ns,
-            seq,
-            payload,
-        }));
-    }
-    fn pop(&mut self) -> Option<(u64, Payload)> {
-        self.heap.pop().map(|Reverse(e)| (e.time_ns, e.payload))
-    }
-}
 
-struct Quaternary {
-    heap: QuaternaryHeap<Reverse<Entry>>,
-    next_seq: u64,
-}
-
-impl EventQueue for Quaternary {
-    const NAME: &'static str = "dary_quaternary_heap";
-    fn new() -> Self {
-        Quaternary {
-            heap: QuaternaryHeap::new(),
-            next_seq: 0,
+        impl EventQueue for $name {
+            const NAME: &'static str = $label;
+            fn new() -> Self {
+                $name {
+                    heap: <$heap>::new(),
+                    next_seq: 0,
+                }
+            }
+            fn push(&mut self, time_ns: u64, payload: Payload) {
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                self.heap.push(Reverse(Entry {
+                    time_ns,
+                    seq,
+                    payload,
+                }));
+            }
+            fn pop(&mut self) -> Option<(u64, Payload)> {
+                self.heap.pop().map(|Reverse(e)| (e.time_ns, e.payload))
+            }
         }
-    }
-    fn push(&mut self, time_ns: u64, payload: Payload) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.heap.push(Reverse(Entry {
-            time_ns,
-            seq,
-            payload,
-        }));
-    }
-    fn pop(&mut self) -> Option<(u64, Payload)> {
-        self.heap.pop().map(|Reverse(e)| (e.time_ns, e.payload))
-    }
+    };
 }
+
+heap_queue!(StdBinary, BinaryHeap<Reverse<Entry>>, "std_binary_heap");
+heap_queue!(
+    Quaternary,
+    QuaternaryHeap<Reverse<Entry>>,
+    "dary_quaternary_heap"
+);
 
 struct Radix {
     /// Max-heap on `Reverse(time << 64 | seq)`, i.e. a min-heap on `(time, seq)`.

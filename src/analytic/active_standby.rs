@@ -70,12 +70,7 @@ mod tests {
     use rand_distr::{Distribution, Exp};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    fn close(actual: f64, expected: f64, rel: f64) {
-        assert!(
-            (actual - expected).abs() <= rel * expected.abs(),
-            "{actual} vs expected {expected}"
-        );
-    }
+    use crate::analytic::close;
 
     /// Cases: failover-dominated, repair-dominated, and a cloud-like one (MTTF 30 days,
     /// MTTR 4 h, 30 s failover).

@@ -87,12 +87,7 @@ mod tests {
     use rand_distr::{Distribution, LogNormal, Weibull};
     use rand_xoshiro::Xoshiro256PlusPlus;
 
-    fn close(actual: f64, expected: f64, rel: f64) {
-        assert!(
-            (actual - expected).abs() <= rel * expected.abs(),
-            "{actual} vs expected {expected}"
-        );
-    }
+    use crate::analytic::close;
 
     /// Mean and standard error of batch means.
     fn mean_se(xs: &[f64]) -> (f64, f64) {

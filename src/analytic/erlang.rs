@@ -62,12 +62,7 @@ pub fn erlang_c(servers: u32, offered_load: f64) -> f64 {
 mod tests {
     use super::*;
 
-    fn close(actual: f64, expected: f64, rel: f64) {
-        assert!(
-            (actual - expected).abs() <= rel * expected.abs(),
-            "{actual} vs expected {expected}"
-        );
-    }
+    use crate::analytic::close;
 
     #[test]
     fn erlang_b_small_cases_by_hand() {

@@ -149,12 +149,7 @@ mod tests {
     use super::super::ctmc_solve::Ctmc;
     use super::*;
 
-    fn close(actual: f64, expected: f64, rel: f64) {
-        assert!(
-            (actual - expected).abs() <= rel * expected.abs(),
-            "{actual} vs expected {expected}"
-        );
-    }
+    use crate::analytic::close;
 
     #[test]
     fn two_nodes_one_crew_textbook() {

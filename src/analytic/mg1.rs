@@ -85,12 +85,7 @@ mod tests {
     use super::super::MMc;
     use super::*;
 
-    fn close(actual: f64, expected: f64, rel: f64) {
-        assert!(
-            (actual - expected).abs() <= rel * expected.abs(),
-            "{actual} vs expected {expected}"
-        );
-    }
+    use crate::analytic::close;
 
     #[test]
     fn md1_textbook_values() {

@@ -209,12 +209,7 @@ fn assert_quantile(q: f64) {
 mod tests {
     use super::*;
 
-    fn close(actual: f64, expected: f64, rel: f64) {
-        assert!(
-            (actual - expected).abs() <= rel * expected.abs(),
-            "{actual} vs expected {expected}"
-        );
-    }
+    use crate::analytic::close;
 
     #[test]
     fn refuses_unstable_and_invalid() {

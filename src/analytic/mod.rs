@@ -97,3 +97,13 @@ pub(crate) fn stable(utilization: f64) -> Result<f64, AnalyticError> {
         Err(AnalyticError::Unstable { utilization })
     }
 }
+
+/// Test helper: `actual` within a relative tolerance `rel` of `expected` (each test states
+/// why its tolerance is what it is).
+#[cfg(test)]
+pub(crate) fn close(actual: f64, expected: f64, rel: f64) {
+    assert!(
+        (actual - expected).abs() <= rel * expected.abs(),
+        "{actual} vs expected {expected}"
+    );
+}

@@ -96,12 +96,7 @@ fn series(lambda: f64, d: f64, first_exponent: f64, step: f64) -> f64 {
 mod tests {
     use super::*;
 
-    fn close(actual: f64, expected: f64, rel: f64) {
-        assert!(
-            (actual - expected).abs() <= rel * expected.abs(),
-            "{actual} vs expected {expected}"
-        );
-    }
+    use crate::analytic::close;
 
     #[test]
     fn random_assignment_is_mm1() {

@@ -874,18 +874,7 @@ proptest! {
     fn mutated_availability_files_never_panic(
         edits in prop::collection::vec((0usize..100, 0usize..100, 0u8..4, "[a-z0-9\"=\\[\\]{},. -]{0,12}"), 1..6)
     ) {
-        let mut lines: Vec<String> = FULL.lines().map(str::to_string).collect();
-        for (i, j, op, junk) in edits {
-            let n = lines.len().max(1);
-            let (i, j) = (i % n, j % n);
-            match op {
-                0 if !lines.is_empty() => { lines.remove(i); }
-                1 => { let l = lines.get(j).cloned().unwrap_or_default(); lines.insert(i, l); }
-                2 => { if let Some(l) = lines.get_mut(i) { let cut = l.len().min(j); l.truncate(cut); l.push_str(&junk); } }
-                _ => lines.insert(i, junk),
-            }
-        }
-        let text = lines.join("\n");
+        let text = crate::scenario_errors::mutate(FULL, edits);
         if let Err(e) = parse(&text, Path::new("fuzz.toml")) {
             prop_assert!(!e.is_empty());
             for d in &e {

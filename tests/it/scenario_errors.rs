@@ -782,6 +782,34 @@ name = "db"
 service_time = { dist = "empirical", file = "nope.csv" }
 "#;
 
+/// `text` with line edits applied: (line, other line, op, junk) where op 0 deletes a line,
+/// 1 duplicates another, 2 truncates a line and appends junk, 3 inserts junk.
+pub(crate) fn mutate(text: &str, edits: Vec<(usize, usize, u8, String)>) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for (i, j, op, junk) in edits {
+        let n = lines.len().max(1);
+        let (i, j) = (i % n, j % n);
+        match op {
+            0 if !lines.is_empty() => {
+                lines.remove(i);
+            }
+            1 => {
+                let l = lines.get(j).cloned().unwrap_or_default();
+                lines.insert(i, l);
+            }
+            2 => {
+                if let Some(l) = lines.get_mut(i) {
+                    let cut = l.len().min(j);
+                    l.truncate(cut);
+                    l.push_str(&junk);
+                }
+            }
+            _ => lines.insert(i, junk),
+        }
+    }
+    lines.join("\n")
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
 
@@ -794,18 +822,7 @@ proptest! {
     fn mutated_files_never_panic(
         edits in prop::collection::vec((0usize..24, 0usize..24, 0u8..4, "[a-z0-9\"=\\[\\]{},. -]{0,12}"), 1..6)
     ) {
-        let mut lines: Vec<String> = FULL.lines().map(str::to_string).collect();
-        for (i, j, op, junk) in edits {
-            let n = lines.len().max(1);
-            let (i, j) = (i % n, j % n);
-            match op {
-                0 if !lines.is_empty() => { lines.remove(i); }
-                1 => { let l = lines.get(j).cloned().unwrap_or_default(); lines.insert(i, l); }
-                2 => { if let Some(l) = lines.get_mut(i) { let cut = l.len().min(j); l.truncate(cut); l.push_str(&junk); } }
-                _ => lines.insert(i, junk),
-            }
-        }
-        let text = lines.join("\n");
+        let text = mutate(FULL, edits);
         if let Err(e) = parse(&text, Path::new("fuzz.toml")) {
             prop_assert!(!e.is_empty());
             for d in &e {
