@@ -2,6 +2,8 @@
 //! 1,000,000 arrivals after a 1,000 s warm-up, full metrics on). An event is one arrival
 //! or one departure, so a trial is about 2,000,000 events; criterion reports events/s.
 //!
+//! A second group times one availability-only trial (see `availability`).
+//!
 //! Run: `cargo bench --bench engine`.
 
 use criterion::{Criterion, Throughput, criterion_group};
@@ -73,7 +75,25 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine);
+/// One simulated year of a 100-node service, two failure modes, zone outages, no requests
+/// (`benches/scenarios/availability-100.toml`); throughput in events per second.
+fn availability(c: &mut Criterion) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/benches/scenarios/availability-100.toml"
+    );
+    let scenario = nines::scenario::load(std::path::Path::new(path)).expect("valid bench scenario");
+    let model = Model::new(&scenario);
+    let events = run_trial(&model, 0).metrics["sim_events"]
+        .value()
+        .expect("defined") as u64;
+    let mut group = c.benchmark_group("availability_100_nodes_one_year");
+    group.throughput(Throughput::Elements(events));
+    group.bench_function("one_trial", |b| b.iter(|| run_trial(&model, 0)));
+    group.finish();
+}
+
+criterion_group!(benches, engine, availability);
 
 fn main() {
     benches();

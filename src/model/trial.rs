@@ -107,13 +107,20 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
     if let Some(end) = t.slo.first_end() {
         t.queue.schedule(end, Event::SloWindowEnd);
     }
+    let mut events = 0u64;
     while let Some((now, event)) = t.queue.pop() {
         if now > model.horizon {
             break;
         }
         t.handle(now, event);
+        events += 1;
     }
-    t.finish(trial)
+    let mut result = t.finish(trial);
+    // What the trial cost (not a property of the design): events processed.
+    result
+        .metrics
+        .insert("sim_events".into(), Observation::Value(events as f64));
+    result
 }
 
 impl Trial<'_> {
