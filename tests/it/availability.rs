@@ -238,3 +238,50 @@ fn standby_mode_sends_requests_to_the_primary_only() {
     let u = mean(&m, "services.db.utilization");
     assert!((u - 10.0 * 0.01 / 4.0).abs() < 0.01, "utilization {u}");
 }
+
+fn slo(
+    availability: Option<f64>,
+    latency_p99: Option<SimTime>,
+    window: SimTime,
+) -> nines::scenario::SloSpec {
+    nines::scenario::SloSpec {
+        availability,
+        latency_p99,
+        error_ratio: None,
+        window,
+    }
+}
+
+#[test]
+fn slo_windows_count_availability_exactly() {
+    // A zone that is up exactly 9 h, then out exactly 1 h, over 100 h in 1 h windows: the
+    // outage fills 10 whole windows, so 90 of 100 windows meet availability >= 0.99.
+    let mut s = zoned(OutageEffect::Down, SimTime::ZERO);
+    s.workload.rate_per_s = None;
+    s.run.horizon = SimTime::from_secs(100 * 3_600);
+    s.outages[0].ttf = DistSpec::constant(9.0 * HOUR).unwrap();
+    s.outages[0].ttr = DistSpec::constant(HOUR).unwrap();
+    s.slo = Some(slo(Some(0.99), None, SimTime::from_secs(3_600)));
+    let m = simulate(&s, None);
+    assert_eq!(mean(&m, "slo_compliance"), 0.9);
+    assert!((mean(&m, "availability") - 0.9).abs() < 1e-12);
+}
+
+#[test]
+fn slo_windows_judge_p99_latency() {
+    // 10 ms + 5 ms constant service, no queueing: every request takes 15 ms.
+    let mut s = zoned(OutageEffect::Down, SimTime::ZERO);
+    s.outages.clear();
+    s.slo = Some(slo(
+        None,
+        Some(SimTime(16_000_000)),
+        SimTime::from_secs(600),
+    ));
+    assert_eq!(mean(&simulate(&s, None), "slo_compliance"), 1.0);
+    s.slo = Some(slo(
+        None,
+        Some(SimTime(14_000_000)),
+        SimTime::from_secs(600),
+    ));
+    assert_eq!(mean(&simulate(&s, None), "slo_compliance"), 0.0);
+}
