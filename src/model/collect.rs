@@ -60,6 +60,32 @@ impl Sink {
         self.ratio(format!("{prefix}up_time_mean_s"), up_s, n);
     }
 
+    /// `nodes_mean`, `node_hours`, `cost` (over the measured span), `cost_per_year`, and at
+    /// the top level `cost_per_million_requests` (per successful request).
+    fn cost(
+        &mut self,
+        prefix: &str,
+        node_s: f64,
+        cost: f64,
+        measured_s: f64,
+        completed: Option<u64>,
+    ) {
+        self.value(format!("{prefix}nodes_mean"), node_s / measured_s);
+        self.value(format!("{prefix}node_hours"), node_s / 3_600.0);
+        self.value(format!("{prefix}cost"), cost);
+        self.value(
+            format!("{prefix}cost_per_year"),
+            cost / measured_s * SECONDS_PER_YEAR,
+        );
+        if let Some(n) = completed {
+            self.ratio(
+                format!("{prefix}cost_per_million_requests"),
+                cost * 1e6,
+                n as f64,
+            );
+        }
+    }
+
     /// `<prefix>latency_p50_s` ... from histogram `<prefix>latency`.
     fn quantiles(&mut self, prefix: &str, hist: LatencyHistogram) {
         let histogram = format!("{prefix}latency");
@@ -117,6 +143,7 @@ pub(super) fn trial_result(
     sink.quantiles("", t.latency.clone());
 
     let (mut busy_all, mut slots_all) = (0.0, 0.0);
+    let (mut nodes_all, mut cost_all) = (0.0, 0.0);
     for (pool, svc) in pools.iter_mut().zip(&model.services) {
         let p = format!("services.{}.", svc.name);
         let c = &pool.counters;
@@ -126,6 +153,11 @@ pub(super) fn trial_result(
         busy_all += busy;
         slots_all += slots;
         sink.ratio(format!("{p}utilization"), busy, slots);
+        let node_s = pool.provisioned.integral_until(model.horizon) as f64 / NS;
+        let cost = node_s / 3_600.0 * svc.cost_per_hour;
+        nodes_all += node_s;
+        cost_all += cost;
+        sink.cost(&p, node_s, cost, measured_s, None);
         sink.value(
             format!("{p}throughput_rps"),
             c.completed as f64 / measured_s,
@@ -156,6 +188,7 @@ pub(super) fn trial_result(
         sink.quantiles(&p, c.latency.clone());
     }
     sink.ratio("utilization".into(), busy_all, slots_all);
+    sink.cost("", nodes_all, cost_all, measured_s, Some(t.completed));
     let years = measured_s / SECONDS_PER_YEAR;
     sink.availability("", &availability[model.entry], measured_s, years);
     for (svc, a) in model.services.iter().zip(availability) {

@@ -112,6 +112,8 @@ pub struct ServiceModel {
     pub callers: Vec<ServiceId>,
     /// Mean service time, for health-check probe timeouts.
     pub mean_service_s: f64,
+    /// Price of one provisioned node per hour.
+    pub cost_per_hour: f64,
 }
 
 /// A scenario compiled for simulation. Immutable and shared by all trials.
@@ -178,6 +180,7 @@ impl Model {
                     .filter(|&c| scenario.services[c].calls.contains(&s))
                     .collect(),
                 mean_service_s: spec.service_time.mean_s(),
+                cost_per_hour: spec.cost_per_hour,
             })
             .collect();
         let outages = domains::compile_outages(scenario, &mut causes);

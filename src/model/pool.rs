@@ -82,6 +82,8 @@ pub struct Pool {
     /// out of rotation finishing their work), integrated over time.
     pub busy_slots: TimeWeighted,
     pub rotation_slots: TimeWeighted,
+    /// Nodes provisioned (paid for), whatever their state.
+    pub provisioned: TimeWeighted,
     pub counters: VisitCounters,
 }
 
@@ -134,6 +136,7 @@ impl Pool {
             routing_rng: stream_rng(seed, trial, streams::routing(s)),
             busy_slots: TimeWeighted::new(0, warmup),
             rotation_slots: TimeWeighted::new(offered, warmup),
+            provisioned: TimeWeighted::new(n as u64, warmup),
             counters: VisitCounters::default(),
         }
     }

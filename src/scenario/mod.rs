@@ -280,4 +280,7 @@ pub struct ServiceSpec {
     pub health_check: Option<HealthCheck>,
     /// `redundancy` (default active_active with min_healthy 1).
     pub redundancy: Redundancy,
+    /// Price of one node per hour (default 0); every provisioned node costs, whatever its
+    /// state.
+    pub cost_per_hour: f64,
 }

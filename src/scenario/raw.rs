@@ -141,6 +141,8 @@ pub struct ServiceRaw {
     pub health_check: Option<HealthCheckRaw>,
     /// When the service counts as up (default active_active, min_healthy 1).
     pub redundancy: Option<RedundancyRaw>,
+    /// Price of one node per hour, in any currency, >= 0 (default 0).
+    pub cost_per_hour: Option<f64>,
 }
 
 /// One `[[regions]]` entry.

@@ -272,6 +272,14 @@ fn service(
         );
         ok = false;
     }
+    let cost_per_hour = s.cost_per_hour.unwrap_or(0.0);
+    if !(cost_per_hour.is_finite() && cost_per_hour >= 0.0) {
+        ctx.at(
+            &p.key("cost_per_hour"),
+            format!("cost_per_hour must be a finite number >= 0, found {cost_per_hour}"),
+        );
+        ok = false;
+    }
     let balancer = balancer(&s, nodes, p, ctx);
     let mut calls = Vec::new();
     let mut graph = Vec::new();
@@ -329,6 +337,7 @@ fn service(
             failures: failures?,
             health_check: health_check?,
             redundancy: redundancy?,
+            cost_per_hour,
         })
     };
     (spec(), graph)
