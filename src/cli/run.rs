@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::model::Model;
 use crate::montecarlo::{self, Plan};
-use crate::report::{self, OutputDir, SummaryJson};
+use crate::report::{self, OutputDir};
 use crate::scenario::Scenario;
 
 /// Arguments of `nines run`.
@@ -71,35 +71,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         p.finish_and_clear();
     }
 
-    let causes =
-        crate::stats::downtime_by_cause(&model.causes, &outcome.trials, model.measured_s());
-    let doc = SummaryJson {
-        scenario: &scenario.name,
-        nines_version: env!("CARGO_PKG_VERSION"),
-        seed: scenario.run.seed,
-        trials: outcome.trials.len(),
-        converged: outcome.converged,
-        metrics: &outcome.summary,
-        downtime_by_cause: &causes,
+    let result = report::RunResult {
+        scenario: &scenario,
+        model: &model,
+        outcome: &outcome,
     };
-    out.write("summary.json", report::summary_json(&doc).as_bytes())?;
-    let mut csv = Vec::new();
-    report::write_summary_csv(&mut csv, &outcome.summary)?;
-    out.write("summary.csv", &csv)?;
-    let mut csv = Vec::new();
-    report::write_trials_csv(&mut csv, &outcome.trials)?;
-    out.write("trials.csv", &csv)?;
-    let mut csv = Vec::new();
-    report::write_timeseries_csv(
-        &mut csv,
-        &crate::model::series_columns(&model),
-        &outcome.timeseries,
-    )?;
-    out.write("timeseries.csv", &csv)?;
-    let mut csv = Vec::new();
-    let names: Vec<String> = model.services.iter().map(|s| s.name.clone()).collect();
-    report::write_outages_csv(&mut csv, &names, &model.causes, &outcome.trials)?;
-    out.write("outages.csv", &csv)?;
+    report::write_run_files(&mut out, &result)?;
     let written = out.commit()?;
 
     println!(
@@ -114,7 +91,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             plan.max_trials
         );
     }
-    print!("{}", report::render_table(&outcome.summary, &causes));
+    print!(
+        "{}",
+        report::render_table(&outcome.summary, &result.causes())
+    );
     println!("wrote {}", written.display());
     Ok(ExitCode::SUCCESS)
 }
