@@ -53,6 +53,7 @@ fn mm10(nodes: u32, concurrency: u32) -> Model {
             failures: vec![],
             health_check: None,
             redundancy: Redundancy::ActiveActive { min_healthy: 1 },
+            autoscaling: None,
             cost_per_hour: 0.0,
         }],
         topology: Default::default(),

@@ -166,6 +166,76 @@ pub enum OutageEffect {
     Network,
 }
 
+/// `autoscaling`: how a service's node count follows its load.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Autoscaling {
+    pub policy: ScalingPolicy,
+    /// Bounds on the desired node count (1 <= min <= max).
+    pub min: u32,
+    pub max: u32,
+    /// Time from launch until a node can pass its first health check (default constant 0).
+    pub boot_time: DistSpec,
+    /// How long a node removed by scale-in keeps serving its in-flight and queued requests
+    /// (no new ones) before it is gone (default 300 s, the ELB default).
+    pub deregistration_delay: SimTime,
+    /// A failed node is terminated and replaced this long after the health check marks it
+    /// unhealthy (after the failure itself without a health check); default 0. New nodes
+    /// are not replaced during `health_check_grace` after launch.
+    pub replace_after: SimTime,
+    /// Grace period after launch during which a node is not replaced (default 300 s).
+    pub health_check_grace: SimTime,
+}
+
+/// The scaling policy of an autoscaled service. Every policy measures utilisation (busy
+/// slot-time / offered slot-time) over the last `interval`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScalingPolicy {
+    /// Kubernetes HPA: desired = ceil(current x utilization / target), no change within
+    /// `tolerance` of 1, scale-up limited per interval to max(+`scale_up_nodes`,
+    /// +`scale_up_percent`%), scale-down to the highest recommendation over the last
+    /// `scale_down_stabilization`. Defaults: interval 15 s, tolerance 0.1, 4 nodes, 100%,
+    /// 300 s.
+    TargetTracking {
+        target: f64,
+        interval: SimTime,
+        tolerance: f64,
+        scale_up_nodes: u32,
+        scale_up_percent: f64,
+        scale_down_stabilization: SimTime,
+    },
+    /// AWS step scaling: the first band containing the utilisation changes the desired
+    /// count by its `change`; after a scaling activity, scale-in waits for `cooldown`
+    /// (default 300 s). Defaults: interval 60 s.
+    Step {
+        interval: SimTime,
+        cooldown: SimTime,
+        steps: Vec<StepAdjustment>,
+    },
+    /// Scheduled actions, applied in time order.
+    Schedule { actions: Vec<ScheduledAction> },
+}
+
+/// One band of a step policy: applies when lower <= utilization < upper (open bounds when
+/// absent).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepAdjustment {
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    /// Nodes to add (negative: remove).
+    pub change: i32,
+}
+
+/// One scheduled action: at a time (once) or every day at a time of day.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduledAction {
+    pub at: SimTime,
+    /// Repeat every 24 h from `at` (`at` is then a time of day, < 24 h).
+    pub daily: bool,
+    pub min: Option<u32>,
+    pub max: Option<u32>,
+    pub desired: Option<u32>,
+}
+
 /// `[repair]`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RepairSpec {
@@ -214,12 +284,34 @@ pub struct WorkloadSpec {
     pub pattern: Pattern,
 }
 
-/// A multiplier of the workload rate over time. Only `Constant` exists so far; time-varying
-/// patterns slot in here.
+/// A multiplier of the workload rate over time (`[workload] pattern`); a list of patterns
+/// in the file is their product.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Pattern {
-    /// rate(t) = rate.
+    /// 1 at all times.
     Constant,
+    /// (peak + trough)/2 + (peak − trough)/2 · cos(2π (t − peak_at) / period).
+    Diurnal {
+        period: SimTime,
+        peak: f64,
+        trough: f64,
+        peak_at: SimTime,
+    },
+    /// Piecewise constant: `factors[i]` from `at[i]` until `at[i + 1]` (1 before `at[0]`);
+    /// `at` strictly increasing, same length as `factors`.
+    Steps { at: Vec<SimTime>, factors: Vec<f64> },
+    /// `factor` during [at, at + duration), 1 otherwise.
+    Spike {
+        at: SimTime,
+        duration: SimTime,
+        factor: f64,
+    },
+    /// Piecewise linear through (time_s, multiplier) points read from a CSV file (time
+    /// strictly increasing, multipliers >= 0); the first value before the first point, the
+    /// last after the last.
+    Trace { points: Vec<(f64, f64)> },
+    /// The product of several patterns.
+    Product(Vec<Pattern>),
 }
 
 /// The kind of node a service is made of (reported, and used by later models).
@@ -280,6 +372,8 @@ pub struct ServiceSpec {
     pub health_check: Option<HealthCheck>,
     /// `redundancy` (default active_active with min_healthy 1).
     pub redundancy: Redundancy,
+    /// `autoscaling`: `nodes` is then the initial size.
+    pub autoscaling: Option<Autoscaling>,
     /// Price of one node per hour (default 0); every provisioned node costs, whatever its
     /// state.
     pub cost_per_hour: f64,

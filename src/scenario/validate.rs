@@ -337,6 +337,7 @@ fn service(
             failures: failures?,
             health_check: health_check?,
             redundancy: redundancy?,
+            autoscaling: None,
             cost_per_hour,
         })
     };

@@ -143,6 +143,7 @@ pub fn service(
         failures: vec![],
         health_check: None,
         redundancy: Redundancy::ActiveActive { min_healthy: 1 },
+        autoscaling: None,
         cost_per_hour: 0.0,
     }
 }
