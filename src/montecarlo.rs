@@ -60,7 +60,7 @@ pub fn run(model: &Model, plan: &Plan, progress: Option<&ProgressBar>) -> anyhow
     let pool = builder.build()?;
     let mut trials: Vec<TrialResult> = Vec::new();
     let mut histograms = BTreeMap::new();
-    let mut series_sum: Vec<f64> = Vec::new();
+    let mut series = SeriesSum::default();
     loop {
         let start = trials.len() as u64;
         let end = (start + plan.trials).min(plan.max_trials.max(plan.trials));
@@ -68,7 +68,7 @@ pub fn run(model: &Model, plan: &Plan, progress: Option<&ProgressBar>) -> anyhow
             let chunk = chunk_start..(chunk_start + CHUNK).min(end);
             let (mut batch, batch_hists) = pool.install(|| run_batch(model, chunk, progress));
             for t in &mut batch {
-                add_in_order(&mut series_sum, &std::mem::take(&mut t.timeseries));
+                series.add(&std::mem::take(&mut t.timeseries));
             }
             trials.extend(batch);
             merge_into(&mut histograms, batch_hists);
@@ -79,8 +79,7 @@ pub fn run(model: &Model, plan: &Plan, progress: Option<&ProgressBar>) -> anyhow
             .target_rel_ci
             .is_none_or(|target| precise_enough(&summary, target));
         if converged || end >= plan.max_trials {
-            let n = trials.len() as f64;
-            let timeseries = series_sum.iter().map(|s| s / n).collect();
+            let timeseries = series.mean();
             return Ok(Outcome {
                 trials,
                 histograms,
@@ -92,14 +91,36 @@ pub fn run(model: &Model, plan: &Plan, progress: Option<&ProgressBar>) -> anyhow
     }
 }
 
-/// `sum += row`, element by element (called in trial order, so the floating-point sums
-/// are the same for any thread count).
-fn add_in_order(sum: &mut Vec<f64>, row: &[f64]) {
-    if sum.is_empty() {
-        sum.resize(row.len(), 0.0);
+/// Time-series sums over trials, cell by cell, leaving out values undefined in a trial
+/// (NaN); added in trial order, so the floating-point sums are the same for any thread count.
+#[derive(Default)]
+pub struct SeriesSum {
+    sum: Vec<f64>,
+    defined: Vec<u32>,
+}
+
+impl SeriesSum {
+    /// Adds one trial's rows.
+    pub fn add(&mut self, rows: &[f64]) {
+        if self.sum.is_empty() {
+            self.sum.resize(rows.len(), 0.0);
+            self.defined.resize(rows.len(), 0);
+        }
+        for ((s, n), v) in self.sum.iter_mut().zip(&mut self.defined).zip(rows) {
+            if v.is_finite() {
+                *s += v;
+                *n += 1;
+            }
+        }
     }
-    for (s, v) in sum.iter_mut().zip(row) {
-        *s += v;
+
+    /// The mean of each cell over the trials that define it (NaN where none does).
+    pub fn mean(&self) -> Vec<f64> {
+        self.sum
+            .iter()
+            .zip(&self.defined)
+            .map(|(s, &n)| if n > 0 { s / n as f64 } else { f64::NAN })
+            .collect()
     }
 }
 

@@ -67,6 +67,34 @@ impl LatencyHistogram {
     }
 }
 
+/// A coarse histogram for short intervals (2 significant digits, 1 µs to 10⁵ s), read and
+/// cleared at each time-series sample. Allocated at the first record.
+#[derive(Clone, Debug, Default)]
+pub struct IntervalHistogram {
+    hist: Option<Histogram<u64>>,
+}
+
+impl IntervalHistogram {
+    /// Records one duration (clamped to the histogram's range).
+    pub fn record(&mut self, d: SimTime) {
+        let us = (d.0 / 1_000).clamp(1, 100_000_000_000);
+        self.hist
+            .get_or_insert_with(|| {
+                Histogram::new_with_bounds(1, 100_000_000_000, 2).expect("static bounds")
+            })
+            .saturating_record(us);
+    }
+
+    /// The q-quantile in seconds of what was recorded since the last call (None if nothing
+    /// was), and clears it.
+    pub fn take_quantile_s(&mut self, q: f64) -> Option<f64> {
+        let h = self.hist.as_mut().filter(|h| !h.is_empty())?;
+        let v = h.value_at_quantile(q) as f64 / 1e6;
+        h.reset();
+        Some(v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 //! down or cut off, or when its slowed mean service time exceeds the probe timeout.
 
 use super::Event;
+use super::pool::Life;
 use super::request::Phase;
 use super::trial::{Failure, Trial};
 use crate::scenario::Redundancy;
@@ -87,6 +88,10 @@ impl Trial<'_> {
             return;
         }
         pool.healthy[i] = healthy;
+        if !healthy {
+            self.consider_replacement(now, s, i);
+        }
+        let pool = &mut self.pools[s];
         if !matches!(
             self.model.services[s].redundancy,
             Redundancy::ActiveStandby { .. }
@@ -144,7 +149,9 @@ impl Trial<'_> {
         let pool = &mut self.pools[s];
         let was_serving = pool.serving_flag[i];
         let standby = matches!(svc.redundancy, Redundancy::ActiveStandby { .. });
-        let rotation = pool.healthy[i] && (!standby || pool.primary == Some(i));
+        let rotation = pool.healthy[i]
+            && pool.life[i] == Life::Active
+            && (!standby || pool.primary == Some(i));
         if rotation != pool.in_rotation[i] {
             let before = pool.offered_slots(i, svc.concurrency);
             pool.in_rotation[i] = rotation;

@@ -6,7 +6,7 @@
 //! services over the same zones line up zone by zone.
 
 use super::{CauseId, OutageModel, push_cause};
-use crate::scenario::{DomainKind, OutageScope, Scenario};
+use crate::scenario::{DomainKind, OutageScope, Scenario, ServiceSpec};
 use crate::time::SimTime;
 
 /// Node placement and domain membership.
@@ -26,9 +26,9 @@ impl Placement {
         let mut domain_nodes = vec![Vec::new(); domains.len()];
         let mut node_zone = Vec::with_capacity(scenario.services.len());
         for (s, spec) in scenario.services.iter().enumerate() {
-            let mut zones_of_nodes = Vec::with_capacity(spec.nodes as usize);
+            let mut zones_of_nodes = Vec::with_capacity(slots(spec));
             let mut placed_in_zone = vec![0usize; domains.len()];
-            for i in 0..spec.nodes as usize {
+            for i in 0..slots(spec) {
                 if spec.zones.is_empty() {
                     zones_of_nodes.push(u32::MAX);
                     continue;
@@ -72,6 +72,16 @@ impl Placement {
             zone_latency,
         }
     }
+}
+
+/// Node slots of a service: its nodes, or twice an autoscaler's maximum (room to grow to
+/// `max` while as many drain). Every slot has its place, so a launched node lands in the
+/// zone and rack of its slot.
+pub fn slots(spec: &ServiceSpec) -> usize {
+    let nodes = spec.nodes as usize;
+    spec.autoscaling
+        .as_ref()
+        .map_or(nodes, |a| nodes.max(2 * a.max as usize))
 }
 
 /// The outage processes: one clock per struck domain, each with its cause label.

@@ -21,10 +21,21 @@ pub enum Event {
     Timeout { req: u32, visit: u32 },
     /// Time to append a row to the time series.
     Sample,
-    /// Failure mode `mode` strikes a node.
-    NodeFail { service: u32, node: u32, mode: u32 },
+    /// Failure mode `mode` strikes a node (`life`: the node slot's generation, stale once
+    /// the node is terminated).
+    NodeFail {
+        service: u32,
+        node: u32,
+        mode: u32,
+        life: u32,
+    },
     /// A node recovers from failure mode `mode`.
-    NodeRecover { service: u32, node: u32, mode: u32 },
+    NodeRecover {
+        service: u32,
+        node: u32,
+        mode: u32,
+        life: u32,
+    },
     /// Outage `outage` strikes the `k`-th of its domains.
     OutageStart { outage: u32, k: u32 },
     /// That outage ends.
@@ -39,4 +50,14 @@ pub enum Event {
     FailoverDone { service: u32, generation: u32 },
     /// An SLO window closes.
     SloWindowEnd,
+    /// A service's autoscaler evaluates its policy.
+    ScaleTick { service: u32 },
+    /// A scheduled scaling action of a service applies.
+    ScheduledAction { service: u32, action: u32 },
+    /// A launched node finishes booting.
+    BootDone { service: u32, node: u32, life: u32 },
+    /// A draining node's deregistration delay ends.
+    DrainDone { service: u32, node: u32, life: u32 },
+    /// An unhealthy node is due for replacement.
+    Replace { service: u32, node: u32, life: u32 },
 }

@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 
+use super::pool::Life;
 use super::trial::Trial;
 use super::{CauseId, Event};
 use crate::scenario::{FailureEffect, OutageEffect};
@@ -18,7 +19,8 @@ use crate::time::SimTime;
 pub struct Crews {
     /// `None`: unlimited.
     free: Option<u32>,
-    waiting: VecDeque<(u32, u32, u32)>,
+    /// (service, node, mode, node generation) of each waiting repair.
+    waiting: VecDeque<(u32, u32, u32, u32)>,
 }
 
 impl Crews {
@@ -36,14 +38,8 @@ impl Trial<'_> {
     pub(super) fn start_failure_clocks(&mut self) {
         for (s, svc) in self.model.services.iter().enumerate() {
             for i in 0..svc.nodes {
-                for (m, mode) in svc.failures.iter().enumerate() {
-                    let ttf = mode.ttf.sample(&mut self.pools[s].failure_rng[i]);
-                    let event = Event::NodeFail {
-                        service: s as u32,
-                        node: i as u32,
-                        mode: m as u32,
-                    };
-                    self.queue.schedule(ttf, event);
+                if self.pools[s].life[i] == Life::Active {
+                    self.start_node_clocks(SimTime::ZERO, s, i);
                 }
             }
         }
@@ -61,7 +57,25 @@ impl Trial<'_> {
         }
     }
 
-    pub(super) fn on_node_fail(&mut self, now: SimTime, s: usize, i: usize, m: usize) {
+    /// Schedules node `i`'s first failure of every mode, from `now`.
+    pub(super) fn start_node_clocks(&mut self, now: SimTime, s: usize, i: usize) {
+        let life = self.pools[s].node_gen[i];
+        for (m, mode) in self.model.services[s].failures.iter().enumerate() {
+            let ttf = mode.ttf.sample(&mut self.pools[s].failure_rng[i]);
+            let event = Event::NodeFail {
+                service: s as u32,
+                node: i as u32,
+                mode: m as u32,
+                life,
+            };
+            self.queue.schedule(now.saturating_add(ttf), event);
+        }
+    }
+
+    pub(super) fn on_node_fail(&mut self, now: SimTime, s: usize, i: usize, m: usize, life: u32) {
+        if self.pools[s].node_gen[i] != life {
+            return;
+        }
         let mode = &self.model.services[s].failures[m];
         self.cause = mode.cause;
         let pool = &mut self.pools[s];
@@ -80,26 +94,58 @@ impl Trial<'_> {
             }
             (Some(_), true) => false,
         };
+        if mode.needs_crew() && self.crews.free.is_some() && ttr_now {
+            self.pools[s].crews_held[i] += 1;
+        }
         if ttr_now {
             self.schedule_recovery(now, s, i, m);
         } else {
-            self.crews.waiting.push_back((s as u32, i as u32, m as u32));
+            self.crews
+                .waiting
+                .push_back((s as u32, i as u32, m as u32, life));
         }
+    }
+
+    /// A crew became free: the first repair still waiting (of a node not terminated since)
+    /// takes it, or it joins the free crews.
+    pub(super) fn release_crew(&mut self, now: SimTime) {
+        while let Some((s, i, m, life)) = self.crews.waiting.pop_front() {
+            let (s, i, m) = (s as usize, i as usize, m as usize);
+            if self.pools[s].node_gen[i] == life {
+                self.pools[s].crews_held[i] += 1;
+                self.schedule_recovery(now, s, i, m);
+                return;
+            }
+        }
+        *self.crews.free.as_mut().expect("limited crews") += 1;
     }
 
     fn schedule_recovery(&mut self, now: SimTime, s: usize, i: usize, m: usize) {
         let ttr = self.model.services[s].failures[m]
             .ttr
             .sample(&mut self.pools[s].failure_rng[i]);
+        let life = self.pools[s].node_gen[i];
         let event = Event::NodeRecover {
             service: s as u32,
             node: i as u32,
             mode: m as u32,
+            life,
         };
         self.queue.schedule(now.saturating_add(ttr), event);
     }
 
-    pub(super) fn on_node_recover(&mut self, now: SimTime, s: usize, i: usize, m: usize) {
+    pub(super) fn on_node_recover(
+        &mut self,
+        now: SimTime,
+        s: usize,
+        i: usize,
+        m: usize,
+        life: u32,
+    ) {
+        if self.pools[s].node_gen[i] != life {
+            // The node was terminated meanwhile; its crew was freed then.
+            return;
+        }
         let mode = &self.model.services[s].failures[m];
         let (down, crew) = (mode.takes_node_down(), mode.needs_crew());
         let pool = &mut self.pools[s];
@@ -111,12 +157,8 @@ impl Trial<'_> {
         self.cause = self.pools[s].last_cause[i];
         self.node_changed(now, s, i);
         if crew && self.crews.free.is_some() {
-            match self.crews.waiting.pop_front() {
-                Some((s2, i2, m2)) => {
-                    self.schedule_recovery(now, s2 as usize, i2 as usize, m2 as usize)
-                }
-                None => *self.crews.free.as_mut().expect("limited crews") += 1,
-            }
+            self.pools[s].crews_held[i] -= 1;
+            self.release_crew(now);
         }
         let ttf = self.model.services[s].failures[m]
             .ttf
@@ -125,6 +167,7 @@ impl Trial<'_> {
             service: s as u32,
             node: i as u32,
             mode: m as u32,
+            life,
         };
         self.queue.schedule(now.saturating_add(ttf), event);
     }

@@ -6,6 +6,7 @@
 //! (∫ requests-in-system dt = Σ clipped time in system, in integer ns); availability lies
 //! in [0, 1] and equals MUT / (MUT + MDT) computed from the outage log.
 
+mod autoscale;
 mod availability;
 mod collect;
 mod detection;
@@ -18,11 +19,12 @@ mod series;
 mod slo;
 mod trial;
 mod visit;
+mod workload;
 
-use crate::dist::Dist;
+use crate::dist::{Dist, DistSpec};
 use crate::scenario::{
-    BalancerSpec, DomainId, FailureEffect, HealthCheck, OutageEffect, Redundancy, Scenario,
-    ServiceId, SloSpec,
+    Autoscaling, BalancerSpec, DomainId, FailureEffect, HealthCheck, OutageEffect, Pattern,
+    Redundancy, Scenario, ServiceId, SloSpec,
 };
 use crate::time::SimTime;
 
@@ -54,6 +56,10 @@ pub(crate) mod streams {
     /// Health-check phases of service `s`.
     pub fn health(s: usize) -> u64 {
         (5 << 32) | s as u64
+    }
+    /// Boot times of service `s`'s launched nodes.
+    pub fn boot(s: usize) -> u64 {
+        (6 << 32) | s as u64
     }
 }
 
@@ -95,7 +101,11 @@ pub struct OutageModel {
 #[derive(Clone, Debug)]
 pub struct ServiceModel {
     pub name: String,
+    /// Nodes at time zero.
     pub nodes: usize,
+    /// Node slots: `nodes`, or room for an autoscaled service to grow to `max` while as many
+    /// drain (2 x max).
+    pub slots: usize,
     pub concurrency: u32,
     /// Most waiting requests per queue; `u32::MAX` is unbounded.
     pub queue_limit: u32,
@@ -114,6 +124,9 @@ pub struct ServiceModel {
     pub mean_service_s: f64,
     /// Price of one provisioned node per hour.
     pub cost_per_hour: f64,
+    pub autoscaling: Option<Autoscaling>,
+    /// Boot times of launched nodes.
+    pub boot_time: Dist,
 }
 
 /// A scenario compiled for simulation. Immutable and shared by all trials.
@@ -126,6 +139,8 @@ pub struct Model {
     pub sample_every: SimTime,
     /// Mean arrivals per second; `None` simulates no requests.
     pub rate_per_s: Option<f64>,
+    /// The multiplier of the rate over time.
+    pub pattern: Pattern,
     /// The services a request visits, in order: the entry, then (depth first) each call.
     pub route: Vec<ServiceId>,
     pub services: Vec<ServiceModel>,
@@ -157,6 +172,7 @@ impl Model {
             .map(|(s, spec)| ServiceModel {
                 name: spec.name.clone(),
                 nodes: spec.nodes as usize,
+                slots: domains::slots(spec),
                 concurrency: spec.concurrency,
                 queue_limit: spec.queue_limit.unwrap_or(u32::MAX),
                 service_time: spec.service_time.sampler(),
@@ -181,6 +197,11 @@ impl Model {
                     .collect(),
                 mean_service_s: spec.service_time.mean_s(),
                 cost_per_hour: spec.cost_per_hour,
+                autoscaling: spec.autoscaling.clone(),
+                boot_time: spec.autoscaling.as_ref().map_or_else(
+                    || DistSpec::Constant { value_s: 0.0 }.sampler(),
+                    |a| a.boot_time.sampler(),
+                ),
             })
             .collect();
         let outages = domains::compile_outages(scenario, &mut causes);
@@ -190,6 +211,7 @@ impl Model {
             warmup: scenario.run.warmup,
             sample_every: scenario.run.sample_every,
             rate_per_s: scenario.workload.rate_per_s,
+            pattern: scenario.workload.pattern.clone(),
             route,
             services,
             entry: scenario.workload.entry,

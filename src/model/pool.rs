@@ -7,7 +7,7 @@ use rand::RngExt;
 
 use super::{CauseId, ServiceModel, streams};
 use crate::engine::{SimRng, stream_rng};
-use crate::metrics::{LatencyHistogram, TimeWeighted};
+use crate::metrics::{IntervalHistogram, LatencyHistogram, TimeWeighted};
 use crate::policy::balancer::{self, Balancer, PoolView};
 use crate::scenario::Redundancy;
 use crate::time::SimTime;
@@ -25,6 +25,19 @@ pub struct VisitCounters {
     pub wait_ns: u128,
     pub latency_ns: u128,
     pub latency: LatencyHistogram,
+}
+
+/// Where a node slot is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Life {
+    /// Not provisioned: a spare slot of an autoscaled service.
+    Off,
+    /// Launched, not yet able to serve (paid for).
+    Booting,
+    /// Serving when healthy.
+    Active,
+    /// Removed by scale-in: out of rotation, finishing its work, then off.
+    Draining,
 }
 
 /// A queued request: its id and the visit generation it was queued in.
@@ -63,6 +76,22 @@ pub struct Pool {
     /// Nodes serving (in rotation and working), and which ones, as of the last refresh.
     pub serving: u32,
     pub serving_flag: Vec<bool>,
+    /// Per node slot: where it is in its life.
+    pub life: Vec<Life>,
+    /// Per node slot: bumped when the node is terminated, so its pending failure, repair,
+    /// boot and drain events go stale.
+    pub node_gen: Vec<u32>,
+    /// Per node slot: launch order (scale-in removes the newest first), and launch time.
+    pub launch_seq: Vec<u64>,
+    pub launched_at: Vec<SimTime>,
+    /// Per node slot: repair crews working on it (freed if it is terminated).
+    pub crews_held: Vec<u32>,
+    /// The autoscaler's desired size (the initial size without one).
+    pub desired: u32,
+    /// Latencies of visits completed since the last time-series sample.
+    pub interval_latency: IntervalHistogram,
+    /// Boot times of launched nodes.
+    pub boot_rng: SimRng,
     /// Active-standby: the node serving as primary, and the pending failover target.
     pub primary: Option<usize>,
     pub failover_to: Option<usize>,
@@ -90,11 +119,17 @@ pub struct Pool {
 impl Pool {
     /// All nodes up and idle at time zero.
     pub fn new(s: usize, svc: &ServiceModel, seed: u64, trial: u64, warmup: SimTime) -> Pool {
-        let n = svc.nodes;
+        // Node slots: the initial nodes are active; an autoscaled service has spare slots
+        // (off) for the nodes it launches.
+        let n = svc.slots;
+        let active = svc.nodes;
+        let life: Vec<Life> = (0..n)
+            .map(|i| if i < active { Life::Active } else { Life::Off })
+            .collect();
         let balancer = balancer::build(&svc.balancer, n);
         let standby = matches!(svc.redundancy, Redundancy::ActiveStandby { .. });
         // Active-standby: node 0 starts as primary and only the primary is in rotation.
-        let in_rotation: Vec<bool> = (0..n).map(|i| !standby || i == 0).collect();
+        let in_rotation: Vec<bool> = (0..n).map(|i| i < active && (!standby || i == 0)).collect();
         let mut health_rng = stream_rng(seed, trial, streams::health(s));
         let probe_phase = match &svc.health_check {
             Some(hc) => (0..n)
@@ -112,14 +147,22 @@ impl Pool {
             down: vec![0; n],
             cut_off: vec![0; n],
             slow_factor: vec![1.0; n],
-            healthy: vec![true; n],
+            healthy: (0..n).map(|i| i < active).collect(),
             health_gen: vec![0; n],
             probe_phase,
-            probe_passes: vec![true; n],
+            probe_passes: (0..n).map(|i| i < active).collect(),
             active_modes: vec![0; n],
             last_cause: vec![0; n],
             epoch: vec![0; n],
-            was_working: vec![true; n],
+            was_working: (0..n).map(|i| i < active).collect(),
+            life,
+            node_gen: vec![0; n],
+            launch_seq: (0..n as u64).collect(),
+            launched_at: vec![SimTime::ZERO; n],
+            crews_held: vec![0; n],
+            desired: active as u32,
+            interval_latency: IntervalHistogram::default(),
+            boot_rng: stream_rng(seed, trial, streams::boot(s)),
             failure_rng: (0..n)
                 .map(|i| stream_rng(seed, trial, streams::node_failures(s, i)))
                 .collect(),
@@ -136,7 +179,7 @@ impl Pool {
             routing_rng: stream_rng(seed, trial, streams::routing(s)),
             busy_slots: TimeWeighted::new(0, warmup),
             rotation_slots: TimeWeighted::new(offered, warmup),
-            provisioned: TimeWeighted::new(n as u64, warmup),
+            provisioned: TimeWeighted::new(active as u64, warmup),
             counters: VisitCounters::default(),
         }
     }
@@ -157,9 +200,25 @@ impl Pool {
         self.in_rotation.iter().any(|&r| r)
     }
 
-    /// Whether node `i` is up and reachable.
+    /// Whether node `i` is launched (not booting, not off), up and reachable.
     pub fn working(&self, i: usize) -> bool {
-        self.down[i] == 0 && self.cut_off[i] == 0
+        matches!(self.life[i], Life::Active | Life::Draining)
+            && self.down[i] == 0
+            && self.cut_off[i] == 0
+    }
+
+    /// Nodes booting now.
+    pub fn booting_count(&self) -> usize {
+        self.life.iter().filter(|&&l| l == Life::Booting).count()
+    }
+
+    /// Nodes that count toward the autoscaler's current size: active and booting (as the
+    /// Kubernetes HPA counts not-yet-ready pods), not draining.
+    pub fn current_size(&self) -> u32 {
+        self.life
+            .iter()
+            .filter(|&&l| matches!(l, Life::Active | Life::Booting))
+            .count() as u32
     }
 
     /// Whether node `i` receives requests and can serve them.

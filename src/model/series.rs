@@ -1,19 +1,31 @@
 //! Time series of one trial: one row every `sample_every`, from the first sample time to
-//! the horizon, warmup included (so the transient shows). Rates and utilisations are
-//! averages over the interval before the sample time; counts are values at that instant.
+//! the horizon, warmup included (so the transient shows). `arrival_rate` is the pattern's
+//! intended rate at the sample time; rates, utilisations and p99 are over the interval
+//! before the sample time; counts are values at that instant. A value undefined in a trial
+//! (a p99 with no request in the interval) is NaN there and left out of the average.
 
 use super::Model;
 use super::pool::Pool;
 use crate::time::SimTime;
 
+/// Per-service columns, in row order after the whole-system ones.
+const SERVICE_COLUMNS: [&str; 6] = [
+    "utilization",
+    "queued",
+    "nodes_in_rotation",
+    "nodes_booting",
+    "nodes_desired",
+    "latency_p99_s",
+];
+
 /// Column names, in row order: the whole system, then each service.
 pub fn columns(model: &Model) -> Vec<String> {
-    let mut cols: Vec<String> = ["time_s", "arrival_rate_rps", "throughput_rps", "in_system"]
+    let mut cols: Vec<String> = ["time_s", "arrival_rate", "throughput_rps", "in_system"]
         .iter()
         .map(|c| c.to_string())
         .collect();
     for svc in &model.services {
-        for c in ["utilization", "queued", "nodes_in_rotation"] {
+        for c in SERVICE_COLUMNS {
             cols.push(format!("{}.{c}", svc.name));
         }
     }
@@ -26,7 +38,6 @@ pub struct SeriesRecorder {
     /// Row-major samples.
     pub rows: Vec<f64>,
     last_time: SimTime,
-    last_arrivals: u64,
     last_completions: u64,
     last_busy: Vec<u128>,
     last_slots: Vec<u128>,
@@ -40,9 +51,8 @@ impl SeriesRecorder {
         let samples = (model.horizon.0 / every.0) as usize;
         SeriesRecorder {
             every,
-            rows: Vec::with_capacity(samples * (4 + 3 * n)),
+            rows: Vec::with_capacity(samples * (4 + SERVICE_COLUMNS.len() * n)),
             last_time: SimTime::ZERO,
-            last_arrivals: 0,
             last_completions: 0,
             last_busy: vec![0; n],
             last_slots: vec![0; n],
@@ -59,19 +69,19 @@ impl SeriesRecorder {
         now.saturating_add(self.every)
     }
 
-    /// Appends the row for time `now`; `arrivals` and `completions` count since time zero.
+    /// Appends the row for time `now`: `rate` is the pattern's arrival rate then,
+    /// `completions` count since time zero.
     pub fn record(
         &mut self,
         now: SimTime,
-        arrivals: u64,
+        rate: f64,
         completions: u64,
         in_system: u64,
         pools: &mut [Pool],
     ) {
         let dt_s = (now - self.last_time).as_secs_f64();
         self.rows.push(now.as_secs_f64());
-        self.rows
-            .push((arrivals - self.last_arrivals) as f64 / dt_s);
+        self.rows.push(rate);
         self.rows
             .push((completions - self.last_completions) as f64 / dt_s);
         self.rows.push(in_system as f64);
@@ -79,21 +89,29 @@ impl SeriesRecorder {
             let busy = pool.busy_slots.total_until(now);
             let slots = pool.rotation_slots.total_until(now);
             let d_slots = slots - self.last_slots[i];
-            self.rows.push(if d_slots > 0 {
+            let utilization = if d_slots > 0 {
                 (busy - self.last_busy[i]) as f64 / d_slots as f64
             } else {
                 0.0
-            });
+            };
             let queued =
                 pool.shared_live as u64 + pool.queued_live.iter().map(|&q| q as u64).sum::<u64>();
-            self.rows.push(queued as f64);
-            self.rows
-                .push(pool.in_rotation.iter().filter(|&&r| r).count() as f64);
+            let p99 = pool
+                .interval_latency
+                .take_quantile_s(0.99)
+                .unwrap_or(f64::NAN);
+            self.rows.extend([
+                utilization,
+                queued as f64,
+                pool.in_rotation.iter().filter(|&&r| r).count() as f64,
+                pool.booting_count() as f64,
+                pool.desired as f64,
+                p99,
+            ]);
             self.last_busy[i] = busy;
             self.last_slots[i] = slots;
         }
         self.last_time = now;
-        self.last_arrivals = arrivals;
         self.last_completions = completions;
     }
 }

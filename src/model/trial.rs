@@ -2,8 +2,7 @@
 //! to its handler (requests in `visit.rs`, failures in `failures.rs`, detection and
 //! failover in `detection.rs`).
 
-use rand_distr::Exp;
-
+use super::autoscale::Scaler;
 use super::availability::AvailabilityLog;
 use super::event::Event;
 use super::failures::Crews;
@@ -11,6 +10,7 @@ use super::pool::Pool;
 use super::request::Slab;
 use super::series::SeriesRecorder;
 use super::slo::SloWindows;
+use super::workload::Arrivals;
 use super::{CauseId, Model, streams};
 use crate::engine::{EventQueue, SimRng, stream_rng};
 use crate::metrics::{LatencyHistogram, Observation, TimeWeighted, TrialResult};
@@ -46,7 +46,7 @@ pub(super) struct Trial<'m> {
     pub model: &'m Model,
     pub queue: EventQueue<Event>,
     pub arrival_rng: SimRng,
-    pub interarrival: Option<Exp<f64>>,
+    pub arrivals: Arrivals,
     pub pools: Vec<Pool>,
     pub requests: Slab,
     pub in_system: TimeWeighted,
@@ -55,8 +55,7 @@ pub(super) struct Trial<'m> {
     pub clipped_sojourn_ns: u128,
     pub totals: Totals,
     pub series: SeriesRecorder,
-    /// Arrivals and completions since time zero, warmup included (for the time series).
-    pub all_arrivals: u64,
+    /// Completions since time zero, warmup included (for the time series).
     pub all_completions: u64,
     pub crews: Crews,
     /// Per outage, per struck domain: its clock's stream.
@@ -65,6 +64,8 @@ pub(super) struct Trial<'m> {
     /// The cause of the event being handled (what an outage starting now is attributed to).
     pub cause: CauseId,
     pub slo: SloWindows,
+    /// Per service: its autoscaler, if it has one.
+    pub scalers: Vec<Option<Scaler>>,
 }
 
 /// Simulates trial `trial` of `model` and reports what it measured.
@@ -73,9 +74,7 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
         model,
         queue: EventQueue::new(),
         arrival_rng: stream_rng(model.seed, trial, streams::ARRIVALS),
-        interarrival: model
-            .rate_per_s
-            .map(|r| Exp::new(r).expect("validated rate > 0")),
+        arrivals: Arrivals::new(model.rate_per_s, &model.pattern),
         pools: model
             .services
             .iter()
@@ -87,7 +86,6 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
         clipped_sojourn_ns: 0,
         totals: Totals::default(),
         series: SeriesRecorder::new(model, model.sample_every),
-        all_arrivals: 0,
         all_completions: 0,
         crews: Crews::new(model.crews),
         outage_rng: (0..model.outages.len())
@@ -100,10 +98,12 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
         availability: AvailabilityLog::new(model),
         cause: 0,
         slo: SloWindows::new(model),
+        scalers: model.services.iter().map(|_| None).collect(),
     };
     t.schedule_next_arrival(SimTime::ZERO);
     t.queue.schedule(t.series.first(), Event::Sample);
     t.start_failure_clocks();
+    t.start_autoscalers();
     if let Some(end) = t.slo.first_end() {
         t.queue.schedule(end, Event::SloWindowEnd);
     }
@@ -139,7 +139,7 @@ impl Trial<'_> {
                 let in_system = self.in_system.value();
                 self.series.record(
                     now,
-                    self.all_arrivals,
+                    self.arrivals.rate_at(now),
                     self.all_completions,
                     in_system,
                     &mut self.pools,
@@ -151,12 +151,33 @@ impl Trial<'_> {
                 service,
                 node,
                 mode,
-            } => self.on_node_fail(now, service as usize, node as usize, mode as usize),
+                life,
+            } => self.on_node_fail(now, service as usize, node as usize, mode as usize, life),
             Event::NodeRecover {
                 service,
                 node,
                 mode,
-            } => self.on_node_recover(now, service as usize, node as usize, mode as usize),
+                life,
+            } => self.on_node_recover(now, service as usize, node as usize, mode as usize, life),
+            Event::ScaleTick { service } => self.on_scale_tick(now, service as usize),
+            Event::ScheduledAction { service, action } => {
+                self.on_scheduled_action(now, service as usize, action as usize)
+            }
+            Event::BootDone {
+                service,
+                node,
+                life,
+            } => self.on_boot_done(now, service as usize, node as usize, life),
+            Event::DrainDone {
+                service,
+                node,
+                life,
+            } => self.on_drain_done(now, service as usize, node as usize, life),
+            Event::Replace {
+                service,
+                node,
+                life,
+            } => self.on_replace(now, service as usize, node as usize, life),
             Event::OutageStart { outage, k } => {
                 self.on_outage(now, outage as usize, k as usize, true)
             }

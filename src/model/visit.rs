@@ -10,18 +10,16 @@
 //!   skipped when it reaches the head; one in service keeps its slot busy until its
 //!   service time ends (the server does not know the client gave up).
 
-use rand_distr::Distribution;
-
 use super::event::Event;
+use super::pool::Life;
 use super::request::Phase;
 use super::trial::{Failure, Trial, clipped};
 use crate::time::SimTime;
 
 impl Trial<'_> {
     pub(super) fn schedule_next_arrival(&mut self, now: SimTime) {
-        if let Some(exp) = &self.interarrival {
-            let gap = SimTime::from_secs_f64(exp.sample(&mut self.arrival_rng));
-            self.queue.schedule(now.saturating_add(gap), Event::Arrival);
+        if let Some(next) = self.arrivals.next_after(now, &mut self.arrival_rng) {
+            self.queue.schedule(next, Event::Arrival);
         }
     }
 
@@ -30,7 +28,6 @@ impl Trial<'_> {
         let counted = now >= self.model.warmup;
         let r = self.requests.insert(now, counted);
         self.in_system.increment(now);
-        self.all_arrivals += 1;
         if counted {
             self.totals.arrived += 1;
         }
@@ -183,6 +180,9 @@ impl Trial<'_> {
         // Whether the request is still waiting for this slot (it may have timed out).
         let current = self.requests.is_current(r, visit, Phase::InService);
         self.start_next_waiting(now, s, node);
+        if self.pools[s].life[node] == Life::Draining {
+            self.finish_drain_if_idle(now, s, node);
+        }
         if !current {
             return;
         }
@@ -190,6 +190,7 @@ impl Trial<'_> {
         let latency = now - req.visit_start;
         let pool = &mut self.pools[s];
         pool.balancer.observe(node, latency.as_secs_f64());
+        pool.interval_latency.record(latency);
         if req.counted {
             pool.counters.completed += 1;
             pool.counters.latency_ns += latency.0 as u128;

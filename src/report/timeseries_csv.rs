@@ -7,7 +7,14 @@ pub fn write_timeseries_csv<W: Write>(out: W, columns: &[String], rows: &[f64]) 
     let mut w = csv::Writer::from_writer(out);
     w.write_record(columns)?;
     for row in rows.chunks(columns.len().max(1)) {
-        w.write_record(row.iter().map(|v| v.to_string()))?;
+        // Undefined cells (no trial defined them) are left empty.
+        w.write_record(row.iter().map(|v| {
+            if v.is_finite() {
+                v.to_string()
+            } else {
+                String::new()
+            }
+        }))?;
     }
     w.flush()?;
     Ok(())

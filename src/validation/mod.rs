@@ -12,9 +12,11 @@
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 mod availability;
+mod elastic;
 mod queueing;
 
 pub use availability::{active_standby, k_out_of_n, single_node, weibull_lognormal, zone_outage};
+pub use elastic::{hpa_steps, infinite_server_sinusoid, scale_in_drains};
 pub use queueing::{
     balancer_ordering, erlang_b, mm1, mmc, pollaczek_khinchine, random_split, supermarket,
 };
@@ -196,7 +198,7 @@ pub(crate) fn judge(
 
 /// Every reference case, in the order `nines validate` prints them.
 pub fn all(threads: Option<usize>) -> Vec<Verdict> {
-    let cases: [fn(Option<usize>) -> Vec<Verdict>; 12] = [
+    let cases: [fn(Option<usize>) -> Vec<Verdict>; 15] = [
         mm1,
         mmc,
         erlang_b,
@@ -209,6 +211,9 @@ pub fn all(threads: Option<usize>) -> Vec<Verdict> {
         weibull_lognormal,
         active_standby,
         zone_outage,
+        infinite_server_sinusoid,
+        hpa_steps,
+        scale_in_drains,
     ];
     cases.iter().flat_map(|case| case(threads)).collect()
 }

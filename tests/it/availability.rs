@@ -28,7 +28,7 @@ fn mean(m: &BTreeMap<String, MetricSummary>, metric: &str) -> f64 {
 /// 4 nodes at 20 requests/s, each crashing every 2 h for 10 min.
 fn web(health_check: Option<HealthCheck>, timeout: Option<SimTime>) -> Scenario {
     let svc = service("web", 4, 4, BalancerSpec::RoundRobin, exp(0.01), None);
-    let mut s = single_service(svc, 20.0, 48 * 3_600, 600, 8);
+    let mut s = single_service(svc, 20.0, 24 * 3_600, 600, 6);
     s.services[0].failures = vec![FailureMode {
         name: "host".into(),
         effect: FailureEffect::Crash,

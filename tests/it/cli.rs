@@ -57,7 +57,7 @@ fn run_writes_the_result_files_and_a_table() {
     // timeseries.csv: horizon / sample_every = 10 min / 3 s = 200 rows, after a header.
     let series = fs::read_to_string(out.join("timeseries.csv")).unwrap();
     let header = series.lines().next().unwrap();
-    assert!(header.starts_with("time_s,arrival_rate_rps,throughput_rps,in_system,web.utilization"));
+    assert!(header.starts_with("time_s,arrival_rate,throughput_rps,in_system,web.utilization"));
     assert_eq!(series.lines().count(), 201);
     assert!(series.lines().nth(200).unwrap().starts_with("600,"));
     let summary: serde_json::Value =

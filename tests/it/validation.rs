@@ -78,3 +78,18 @@ fn active_standby_matches_its_semi_markov_solution() {
 fn a_zone_outage_takes_down_exactly_the_nodes_in_that_zone() {
     assert_all_pass(validation::zone_outage(None));
 }
+
+#[test]
+fn time_varying_load_matches_the_infinite_server_queue() {
+    assert_all_pass(validation::infinite_server_sinusoid(None));
+}
+
+#[test]
+fn target_tracking_follows_the_hpa_formula_and_its_stabilization_window() {
+    assert_all_pass(validation::hpa_steps(None));
+}
+
+#[test]
+fn scale_in_drains_without_losing_requests() {
+    assert_all_pass(validation::scale_in_drains(None));
+}

@@ -1,0 +1,363 @@
+//! Elasticity: autoscaling policies, node launch and boot, scale-in with draining, and
+//! self-healing replacement of failed nodes.
+//!
+//! Rules (docs/SCENARIOS.md has the user-facing version):
+//! - Policies evaluate every `interval` on the utilisation the service measured over the
+//!   last interval (busy slot-time / offered slot-time); the current size counts active and
+//!   booting nodes, not draining ones (as the Kubernetes HPA counts not-ready pods).
+//! - A launch takes the free slot in the zone with the fewest nodes among slots that are not
+//!   inside a failed or cut-off domain (ties: lowest slot). The node boots for `boot_time`,
+//!   then joins rotation once its health check passes.
+//! - Scale-in removes booting nodes first, then the newest active node: it leaves rotation at
+//!   once, finishes its queue and in-flight work, and is gone when idle or after
+//!   `deregistration_delay` (whatever is still there then fails).
+//! - A node whose health verdict turns unhealthy (or that fails, without a health check) is
+//!   terminated and replaced `replace_after` later, unless it launched less than
+//!   `health_check_grace` ago or has recovered meanwhile.
+
+use std::collections::VecDeque;
+
+use super::Event;
+use super::pool::Life;
+use super::trial::Trial;
+use crate::scenario::{FailureEffect, ScalingPolicy};
+use crate::time::SimTime;
+
+/// One service's autoscaler state.
+pub struct Scaler {
+    /// Current bounds (scheduled actions change them).
+    min: u32,
+    max: u32,
+    /// Utilisation integrals at the last evaluation.
+    last_busy: u128,
+    last_offered: u128,
+    /// HPA: (time, recommendation) over the scale-down stabilization window.
+    recommendations: VecDeque<(SimTime, u32)>,
+    /// Step: when the last scaling activity happened.
+    last_activity: Option<SimTime>,
+}
+
+impl Trial<'_> {
+    /// Schedules every autoscaler's first evaluation and scheduled actions.
+    pub(super) fn start_autoscalers(&mut self) {
+        for (s, svc) in self.model.services.iter().enumerate() {
+            let Some(a) = &svc.autoscaling else { continue };
+            self.scalers[s] = Some(Scaler {
+                min: a.min,
+                max: a.max,
+                last_busy: 0,
+                last_offered: 0,
+                recommendations: VecDeque::new(),
+                last_activity: None,
+            });
+            match &a.policy {
+                ScalingPolicy::TargetTracking { interval, .. }
+                | ScalingPolicy::Step { interval, .. } => {
+                    self.queue
+                        .schedule(*interval, Event::ScaleTick { service: s as u32 });
+                }
+                ScalingPolicy::Schedule { actions } => {
+                    for (k, action) in actions.iter().enumerate() {
+                        let event = Event::ScheduledAction {
+                            service: s as u32,
+                            action: k as u32,
+                        };
+                        self.queue.schedule(action.at, event);
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_scale_tick(&mut self, now: SimTime, s: usize) {
+        let svc = &self.model.services[s];
+        let a = svc
+            .autoscaling
+            .as_ref()
+            .expect("ticks only for autoscaled services");
+        let pool = &mut self.pools[s];
+        let busy = pool.busy_slots.total_until(now);
+        let offered = pool.rotation_slots.total_until(now);
+        let current = pool.current_size();
+        let scaler = self.scalers[s].as_mut().expect("started");
+        let (d_busy, d_offered) = (busy - scaler.last_busy, offered - scaler.last_offered);
+        (scaler.last_busy, scaler.last_offered) = (busy, offered);
+        let interval = match &a.policy {
+            ScalingPolicy::TargetTracking { interval, .. }
+            | ScalingPolicy::Step { interval, .. } => *interval,
+            ScalingPolicy::Schedule { .. } => unreachable!("schedules have no ticks"),
+        };
+        self.queue.schedule(
+            now.saturating_add(interval),
+            Event::ScaleTick { service: s as u32 },
+        );
+        // No capacity offered over the interval: no measurement to act on.
+        if d_offered == 0 {
+            return;
+        }
+        let utilization = d_busy as f64 / d_offered as f64;
+        let desired = match &a.policy {
+            ScalingPolicy::TargetTracking {
+                target,
+                tolerance,
+                scale_up_nodes,
+                scale_up_percent,
+                scale_down_stabilization,
+                ..
+            } => {
+                let ratio = utilization / target;
+                let mut rec = if (ratio - 1.0).abs() <= *tolerance {
+                    current
+                } else {
+                    (current as f64 * ratio).ceil() as u32
+                };
+                let up_limit = (*scale_up_nodes)
+                    .max((current as f64 * scale_up_percent / 100.0).ceil() as u32);
+                rec = rec.min(current + up_limit).clamp(scaler.min, scaler.max);
+                // Scale down only to the highest recommendation of the window.
+                scaler.recommendations.push_back((now, rec));
+                while scaler
+                    .recommendations
+                    .front()
+                    .is_some_and(|&(t, _)| t + *scale_down_stabilization < now)
+                {
+                    scaler.recommendations.pop_front();
+                }
+                let stable = scaler
+                    .recommendations
+                    .iter()
+                    .map(|&(_, r)| r)
+                    .max()
+                    .unwrap_or(rec);
+                if rec < current {
+                    stable.min(current)
+                } else {
+                    rec
+                }
+            }
+            ScalingPolicy::Step {
+                cooldown, steps, ..
+            } => {
+                let band = steps.iter().find(|b| {
+                    b.lower.is_none_or(|l| utilization >= l)
+                        && b.upper.is_none_or(|u| utilization < u)
+                });
+                let Some(band) = band else { return };
+                let cooling = scaler
+                    .last_activity
+                    .is_some_and(|t| now < t.saturating_add(*cooldown));
+                if band.change < 0 && cooling {
+                    return;
+                }
+                (current as i64 + band.change as i64).clamp(scaler.min as i64, scaler.max as i64)
+                    as u32
+            }
+            ScalingPolicy::Schedule { .. } => unreachable!("schedules have no ticks"),
+        };
+        self.scale_to(now, s, desired);
+    }
+
+    pub(super) fn on_scheduled_action(&mut self, now: SimTime, s: usize, k: usize) {
+        let a = self.model.services[s]
+            .autoscaling
+            .as_ref()
+            .expect("autoscaled");
+        let ScalingPolicy::Schedule { actions } = &a.policy else {
+            unreachable!("schedule actions")
+        };
+        let action = &actions[k];
+        if action.daily {
+            let next = now.saturating_add(SimTime::from_secs(86_400));
+            self.queue.schedule(
+                next,
+                Event::ScheduledAction {
+                    service: s as u32,
+                    action: k as u32,
+                },
+            );
+        }
+        let scaler = self.scalers[s].as_mut().expect("started");
+        scaler.min = action.min.unwrap_or(scaler.min);
+        scaler.max = action.max.unwrap_or(scaler.max).max(scaler.min);
+        let current = self.pools[s].current_size();
+        let desired = action
+            .desired
+            .unwrap_or(current)
+            .clamp(scaler.min, scaler.max);
+        self.scale_to(now, s, desired);
+    }
+
+    /// Launches or removes nodes until the current size is `desired`.
+    fn scale_to(&mut self, now: SimTime, s: usize, desired: u32) {
+        let current = self.pools[s].current_size();
+        self.pools[s].desired = desired;
+        if desired != current
+            && let Some(sc) = self.scalers[s].as_mut()
+        {
+            sc.last_activity = Some(now);
+        }
+        for _ in current..desired {
+            if !self.launch(now, s) {
+                break;
+            }
+        }
+        for _ in desired..current {
+            self.scale_in_one(now, s);
+        }
+    }
+
+    /// Launches a node into a free slot; false when every slot is taken.
+    fn launch(&mut self, now: SimTime, s: usize) -> bool {
+        let svc = &self.model.services[s];
+        let pool = &self.pools[s];
+        let zone_load = |z: u32| {
+            (0..svc.slots)
+                .filter(|&j| svc.node_zone[j] == z && pool.life[j] != Life::Off)
+                .count()
+        };
+        let usable = |j: usize| pool.down[j] == 0 && pool.cut_off[j] == 0;
+        let slot = (0..svc.slots)
+            .filter(|&j| pool.life[j] == Life::Off)
+            .min_by_key(|&j| (!usable(j), zone_load(svc.node_zone[j]), j));
+        let Some(i) = slot else { return false };
+        let boot = svc.boot_time.sample(&mut self.pools[s].boot_rng);
+        let pool = &mut self.pools[s];
+        pool.life[i] = Life::Booting;
+        pool.launched_at[i] = now;
+        // A fresh node: no verdict yet; it joins rotation once its checks pass.
+        pool.healthy[i] = false;
+        pool.probe_passes[i] = false;
+        pool.health_gen[i] = pool.health_gen[i].wrapping_add(1);
+        pool.launch_seq[i] = pool.launch_seq.iter().copied().max().unwrap_or(0) + 1;
+        let provisioned = pool.provisioned.value() + 1;
+        pool.provisioned.set(now, provisioned);
+        let life = pool.node_gen[i];
+        self.queue.schedule(
+            now.saturating_add(boot),
+            Event::BootDone {
+                service: s as u32,
+                node: i as u32,
+                life,
+            },
+        );
+        true
+    }
+
+    pub(super) fn on_boot_done(&mut self, now: SimTime, s: usize, i: usize, life: u32) {
+        if self.pools[s].node_gen[i] != life || self.pools[s].life[i] != Life::Booting {
+            return;
+        }
+        self.pools[s].life[i] = Life::Active;
+        self.start_node_clocks(now, s, i);
+        self.node_changed(now, s, i);
+    }
+
+    /// Removes one node: a booting one if any (newest first), else the newest active one,
+    /// which drains.
+    fn scale_in_one(&mut self, now: SimTime, s: usize) {
+        let pool = &self.pools[s];
+        let newest = |want: Life| {
+            (0..pool.life.len())
+                .filter(|&j| pool.life[j] == want)
+                .max_by_key(|&j| pool.launch_seq[j])
+        };
+        if let Some(i) = newest(Life::Booting) {
+            self.terminate(now, s, i);
+            return;
+        }
+        let Some(i) = newest(Life::Active) else {
+            return;
+        };
+        let delay = self.model.services[s]
+            .autoscaling
+            .as_ref()
+            .expect("autoscaled")
+            .deregistration_delay;
+        self.pools[s].life[i] = Life::Draining;
+        self.refresh_node(now, s, i);
+        let life = self.pools[s].node_gen[i];
+        self.queue.schedule(
+            now.saturating_add(delay),
+            Event::DrainDone {
+                service: s as u32,
+                node: i as u32,
+                life,
+            },
+        );
+        self.finish_drain_if_idle(now, s, i);
+    }
+
+    /// A draining node with nothing left to do is gone.
+    pub(super) fn finish_drain_if_idle(&mut self, now: SimTime, s: usize, i: usize) {
+        let pool = &self.pools[s];
+        if pool.life[i] == Life::Draining && pool.busy[i] == 0 && pool.queued_live[i] == 0 {
+            self.terminate(now, s, i);
+        }
+    }
+
+    pub(super) fn on_drain_done(&mut self, now: SimTime, s: usize, i: usize, life: u32) {
+        if self.pools[s].node_gen[i] == life && self.pools[s].life[i] == Life::Draining {
+            self.terminate(now, s, i);
+        }
+    }
+
+    /// The health verdict on node `i` just turned unhealthy: schedule its replacement.
+    pub(super) fn consider_replacement(&mut self, now: SimTime, s: usize, i: usize) {
+        let Some(a) = &self.model.services[s].autoscaling else {
+            return;
+        };
+        let pool = &self.pools[s];
+        if pool.life[i] != Life::Active
+            || now < pool.launched_at[i].saturating_add(a.health_check_grace)
+        {
+            return;
+        }
+        let life = pool.node_gen[i];
+        let at = now.saturating_add(a.replace_after);
+        self.queue.schedule(
+            at,
+            Event::Replace {
+                service: s as u32,
+                node: i as u32,
+                life,
+            },
+        );
+    }
+
+    pub(super) fn on_replace(&mut self, now: SimTime, s: usize, i: usize, life: u32) {
+        let pool = &self.pools[s];
+        if pool.node_gen[i] != life || pool.life[i] != Life::Active || pool.healthy[i] {
+            return;
+        }
+        self.terminate(now, s, i);
+        self.launch(now, s);
+    }
+
+    /// Node `i` is gone: its remaining work fails, its repairs stop (freeing their crews),
+    /// and its slot is free for a later launch.
+    fn terminate(&mut self, now: SimTime, s: usize, i: usize) {
+        let svc = &self.model.services[s];
+        let pool = &mut self.pools[s];
+        let modes_down = svc
+            .failures
+            .iter()
+            .enumerate()
+            .filter(|(m, f)| {
+                pool.active_modes[i] & (1 << m) != 0
+                    && !matches!(f.effect, FailureEffect::Slow { .. })
+            })
+            .count() as u16;
+        pool.down[i] -= modes_down;
+        pool.active_modes[i] = 0;
+        pool.slow_factor[i] = 1.0;
+        pool.life[i] = Life::Off;
+        pool.node_gen[i] = pool.node_gen[i].wrapping_add(1);
+        let provisioned = pool.provisioned.value() - 1;
+        pool.provisioned.set(now, provisioned);
+        let crews = std::mem::take(&mut pool.crews_held[i]);
+        self.node_changed(now, s, i);
+        for _ in 0..crews {
+            self.release_crew(now);
+        }
+    }
+}
