@@ -154,7 +154,7 @@ impl Trial<'_> {
             && (!standby || pool.primary == Some(i));
         if rotation != pool.in_rotation[i] {
             let before = pool.offered_slots(i, svc.concurrency);
-            pool.in_rotation[i] = rotation;
+            pool.set_rotation(i, rotation);
             let after = pool.offered_slots(i, svc.concurrency);
             let total = pool.rotation_slots.value() + after - before;
             pool.rotation_slots.set(now, total);

@@ -49,6 +49,8 @@ pub struct Pool {
     pub busy: Vec<u32>,
     /// Whether the balancer sends requests to each node.
     pub in_rotation: Vec<bool>,
+    /// The nodes in rotation, in index order (kept in step with `in_rotation`).
+    pub rotation: Vec<usize>,
     /// Per node: active failures that take it down (crash and restart modes, `down` outages).
     pub down: Vec<u16>,
     /// Per node: active `network` outages cutting it off.
@@ -143,6 +145,7 @@ impl Pool {
             busy: vec![0; n],
             serving: in_rotation.iter().filter(|&&r| r).count() as u32,
             serving_flag: in_rotation.clone(),
+            rotation: (0..n).filter(|&i| in_rotation[i]).collect(),
             in_rotation,
             down: vec![0; n],
             cut_off: vec![0; n],
@@ -190,6 +193,7 @@ impl Pool {
             outstanding: &self.outstanding,
             busy: &self.busy,
             in_rotation: &self.in_rotation,
+            rotation: &self.rotation,
             concurrency,
         };
         self.balancer.pick(&view, &mut self.routing_rng)
@@ -197,7 +201,19 @@ impl Pool {
 
     /// Whether any node receives requests.
     pub fn any_in_rotation(&self) -> bool {
-        self.in_rotation.iter().any(|&r| r)
+        !self.rotation.is_empty()
+    }
+
+    /// Puts node `i` in or out of rotation, keeping the sorted list in step.
+    pub fn set_rotation(&mut self, i: usize, on: bool) {
+        self.in_rotation[i] = on;
+        match (self.rotation.binary_search(&i), on) {
+            (Err(k), true) => self.rotation.insert(k, i),
+            (Ok(k), false) => {
+                self.rotation.remove(k);
+            }
+            _ => {}
+        }
     }
 
     /// Whether node `i` is launched (not booting, not off), up and reachable.

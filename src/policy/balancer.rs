@@ -31,6 +31,8 @@ pub struct PoolView<'a> {
     pub busy: &'a [u32],
     /// Whether each node currently receives requests.
     pub in_rotation: &'a [bool],
+    /// The nodes in rotation, in index order (so a balancer never scans idle slots).
+    pub rotation: &'a [usize],
     /// Slots per node.
     pub concurrency: u32,
 }
@@ -92,7 +94,7 @@ pub(crate) fn argmin_random_ties<F: Fn(usize) -> S, S: PartialOrd + Copy>(
 ) -> Option<usize> {
     let mut best: Option<S> = None;
     let mut ties = 0usize;
-    for i in (0..pool.len()).filter(|&i| pool.in_rotation[i]) {
+    for &i in pool.rotation {
         let s = score(i);
         match best {
             Some(b) if s > b => {}
@@ -109,8 +111,10 @@ pub(crate) fn argmin_random_ties<F: Fn(usize) -> S, S: PartialOrd + Copy>(
     } else {
         0
     };
-    (0..pool.len())
-        .filter(|&i| pool.in_rotation[i] && score(i) == best)
+    pool.rotation
+        .iter()
+        .copied()
+        .filter(|&i| score(i) == best)
         .nth(k)
 }
 
@@ -118,6 +122,11 @@ pub(crate) fn argmin_random_ties<F: Fn(usize) -> S, S: PartialOrd + Copy>(
 pub(crate) mod test_support {
     use super::*;
     use crate::engine::stream_rng;
+
+    /// The indices of the nodes in rotation.
+    pub fn rotation_of(in_rotation: &[bool]) -> Vec<usize> {
+        (0..in_rotation.len()).filter(|&i| in_rotation[i]).collect()
+    }
 
     /// Counts how often `balancer` picks each node over `n` picks of a fixed pool.
     pub fn pick_counts(balancer: &mut dyn Balancer, pool: &PoolView<'_>, n: usize) -> Vec<usize> {

@@ -18,10 +18,13 @@ impl Balancer for Central {
     }
 
     fn pick(&mut self, pool: &PoolView<'_>, _rng: &mut SimRng) -> Option<usize> {
-        let n = pool.len();
-        let free = |i: usize| pool.in_rotation[i] && pool.busy[i] < pool.concurrency;
-        let i = (self.next..n).chain(0..self.next).find(|&i| free(i))?;
-        self.next = (i + 1) % n;
+        let n = pool.rotation.len();
+        let start = pool.rotation.partition_point(|&i| i < self.next);
+        let k = (start..n)
+            .chain(0..start)
+            .find(|&k| pool.busy[pool.rotation[k]] < pool.concurrency)?;
+        let i = pool.rotation[k];
+        self.next = i + 1;
         Some(i)
     }
 }
@@ -37,6 +40,7 @@ mod tests {
             outstanding: &[2, 1, 2],
             busy: &[2, 1, 2],
             in_rotation: &[true; 3],
+            rotation: &crate::policy::balancer::test_support::rotation_of(&[true; 3]),
             concurrency: 2,
         };
         assert_eq!(
@@ -47,6 +51,7 @@ mod tests {
             outstanding: &[2, 2],
             busy: &[2, 2],
             in_rotation: &[true; 2],
+            rotation: &crate::policy::balancer::test_support::rotation_of(&[true; 2]),
             concurrency: 2,
         };
         assert_eq!(pick_counts(&mut Central::default(), &full, 10), vec![0, 0]);

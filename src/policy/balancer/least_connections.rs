@@ -24,6 +24,9 @@ mod tests {
             outstanding: &[3, 1, 1, 0],
             busy: &[1; 4],
             in_rotation: &[true, true, true, false],
+            rotation: &crate::policy::balancer::test_support::rotation_of(&[
+                true, true, true, false,
+            ]),
             concurrency: 1,
         };
         let counts = pick_counts(&mut LeastConnections, &pool, 2_000);

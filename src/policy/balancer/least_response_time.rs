@@ -56,6 +56,7 @@ mod tests {
             outstanding: &[3, 0],
             busy: &[1; 2],
             in_rotation: &[true; 2],
+            rotation: &crate::policy::balancer::test_support::rotation_of(&[true; 2]),
             concurrency: 1,
         };
         // 0.010 x 4 = 0.04 < 0.5 x 1: node 0 despite its queue.

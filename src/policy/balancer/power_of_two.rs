@@ -10,20 +10,10 @@ pub struct PowerOfTwo;
 
 impl Balancer for PowerOfTwo {
     fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize> {
-        let up = pool.in_rotation.iter().filter(|&&r| r).count();
-        let nth_up = |k: usize| {
-            if up == pool.len() {
-                k
-            } else {
-                (0..pool.len())
-                    .filter(|&i| pool.in_rotation[i])
-                    .nth(k)
-                    .expect("k < up")
-            }
-        };
+        let up = pool.rotation.len();
         match up {
             0 => None,
-            1 => Some(nth_up(0)),
+            1 => Some(pool.rotation[0]),
             _ => {
                 let a = uniform_index(rng, up);
                 // Uniform over the other up - 1 nodes: distinct from `a`.
@@ -31,7 +21,7 @@ impl Balancer for PowerOfTwo {
                 if b >= a {
                     b += 1;
                 }
-                let (a, b) = (nth_up(a), nth_up(b));
+                let (a, b) = (pool.rotation[a], pool.rotation[b]);
                 Some(if pool.outstanding[b] < pool.outstanding[a] {
                     b
                 } else {
@@ -54,6 +44,7 @@ mod tests {
             outstanding: &[0, 9, 1],
             busy: &[0; 3],
             in_rotation: &[true; 3],
+            rotation: &crate::policy::balancer::test_support::rotation_of(&[true; 3]),
             concurrency: 1,
         };
         let counts = pick_counts(&mut PowerOfTwo, &pool, 3_000);
@@ -68,6 +59,7 @@ mod tests {
             outstanding: &[0, 5],
             busy: &[0; 2],
             in_rotation: &[false, true],
+            rotation: &crate::policy::balancer::test_support::rotation_of(&[false, true]),
             concurrency: 1,
         };
         assert_eq!(pick_counts(&mut PowerOfTwo, &pool, 10), vec![0, 10]);

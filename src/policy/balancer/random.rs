@@ -9,15 +9,10 @@ pub struct Random;
 
 impl Balancer for Random {
     fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize> {
-        let up = pool.in_rotation.iter().filter(|&&r| r).count();
-        if up == 0 {
+        if pool.rotation.is_empty() {
             return None;
         }
-        if up == pool.len() {
-            return Some(uniform_index(rng, up));
-        }
-        let k = uniform_index(rng, up);
-        (0..pool.len()).filter(|&i| pool.in_rotation[i]).nth(k)
+        Some(pool.rotation[uniform_index(rng, pool.rotation.len())])
     }
 }
 
@@ -32,6 +27,9 @@ mod tests {
             outstanding: &[0; 4],
             busy: &[0; 4],
             in_rotation: &[true, true, false, true],
+            rotation: &crate::policy::balancer::test_support::rotation_of(&[
+                true, true, false, true,
+            ]),
             concurrency: 1,
         };
         let counts = pick_counts(&mut Random, &pool, 30_000);

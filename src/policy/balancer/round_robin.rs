@@ -32,6 +32,7 @@ mod tests {
             outstanding: &[0; 3],
             busy: &[0; 3],
             in_rotation: &[true, false, true],
+            rotation: &crate::policy::balancer::test_support::rotation_of(&[true, false, true]),
             concurrency: 1,
         };
         let mut rr = RoundRobin::default();

@@ -49,6 +49,7 @@ mod tests {
             outstanding: &[0; 3],
             busy: &[0; 3],
             in_rotation: &[true; 3],
+            rotation: &crate::policy::balancer::test_support::rotation_of(&[true; 3]),
             concurrency: 1,
         };
         let mut wrr = WeightedRoundRobin::new(&[5, 1, 1]);
