@@ -226,7 +226,9 @@ impl Described for Duration {
 /// A key that is one value for some kinds and a list for others (`at`, `factor`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum OneOrMany<T> {
+    /// A single value (`at = "2h"`).
     One(T),
+    /// An array (`at = ["0s", "1h"]`).
     Many(Vec<T>),
 }
 
