@@ -324,14 +324,9 @@ fn service(
                 );
                 ok = false;
             }
-            autoscaling(
-                a,
-                &p.key("autoscaling"),
-                known_nodes,
-                s.nodes.is_some(),
-                ctx,
-            )
-            .map(Some)
+            // nodes = 0 is reported above, once.
+            let nodes = known_nodes.filter(|n| *n > 0);
+            autoscaling(a, &p.key("autoscaling"), nodes, s.nodes.is_some(), ctx).map(Some)
         }
     };
     let spec = || {

@@ -513,6 +513,14 @@ fn autoscaling_bounds_and_nodes() {
         "services[0].nodes",
         "nodes (2) must lie in autoscaling's [min, max] = [3, 5]",
     );
+    // nodes = 0 is reported once, as out of its own range.
+    let text = svc(&format!("nodes = 0\nautoscaling = {{ {TT} }}"));
+    one_error(
+        &text,
+        &at(&text, "nodes = 0", 8),
+        "services[0].nodes",
+        "nodes must be at least 1",
+    );
     // nodes not set is 1; the place is then the service's table.
     let text =
         svc("autoscaling = { policy = \"target_tracking\", target = 0.5, min = 2, max = 5 }");
