@@ -147,13 +147,52 @@ pub(crate) fn build_dist(raw: &DistRaw, p: &KeyPath, ctx: &mut Ctx) -> Option<Di
 /// Reads the samples (seconds) in the first column of a CSV file named relative to the
 /// scenario file. A first row that is not a number is a header; blank lines are skipped.
 fn read_samples(file: &str, key: &KeyPath, ctx: &mut Ctx) -> Option<Vec<f64>> {
+    read_csv_rows(file, key, ctx, "samples", |fields| {
+        let field = fields[0];
+        if field.is_empty() {
+            return Row::Skip;
+        }
+        match field.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Row::Value(x),
+            Ok(x) => Row::Bad(format!(
+                "sample {x} is not a duration: it must be a finite number of seconds >= 0"
+            )),
+            Err(_) => Row::NotNumber(format!("\"{field}\" is not a number of seconds")),
+        }
+    })
+}
+
+/// What a CSV row holds, as judged by the caller of [`read_csv_rows`].
+pub(super) enum Row<T> {
+    /// A good row.
+    Value(T),
+    /// A field that is not a number: a header if it is the first row, else this problem.
+    NotNumber(String),
+    /// A bad row: this problem.
+    Bad(String),
+    /// A row to ignore.
+    Skip,
+}
+
+/// Reads the rows of a CSV file named relative to the scenario file (`what` names it in
+/// messages: "the samples file ..."). Each non-blank row (its fields trimmed) is judged by
+/// `row`; a first row that is not numeric is a header. Bad rows are reported at the CSV
+/// file and line (at most `MAX_BAD_ROWS` of them); an unreadable file or one without rows at
+/// `key`.
+pub(super) fn read_csv_rows<T>(
+    file: &str,
+    key: &KeyPath,
+    ctx: &mut Ctx,
+    what: &str,
+    mut row: impl FnMut(&[&str]) -> Row<T>,
+) -> Option<Vec<T>> {
     let csv_path = ctx.file.parent().unwrap_or(Path::new("")).join(file);
     let bytes = match std::fs::read(&csv_path) {
         Ok(b) => b,
         Err(e) => {
             ctx.at(
                 key,
-                format!("cannot read the samples file {}: {e}", csv_path.display()),
+                format!("cannot read the {what} file {}: {e}", csv_path.display()),
             );
             return None;
         }
@@ -162,7 +201,7 @@ fn read_samples(file: &str, key: &KeyPath, ctx: &mut Ctx) -> Option<Vec<f64>> {
         .has_headers(false)
         .flexible(true)
         .from_reader(&bytes[..]);
-    let mut samples = Vec::new();
+    let mut values = Vec::new();
     let mut bad = Vec::new();
     let mut first = true;
     for record in reader.byte_records() {
@@ -173,25 +212,26 @@ fn read_samples(file: &str, key: &KeyPath, ctx: &mut Ctx) -> Option<Vec<f64>> {
             }
             Ok(rec) => {
                 let line = rec.position().map_or(0, |p| p.line() as usize);
-                let field = String::from_utf8_lossy(rec.get(0).unwrap_or_default());
-                let field = field.trim();
-                if field.is_empty() {
+                let owned: Vec<String> = rec
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).trim().to_string())
+                    .collect();
+                if owned.iter().all(String::is_empty) {
                     continue;
                 }
+                let fields: Vec<&str> = owned.iter().map(String::as_str).collect();
                 let was_first = std::mem::replace(&mut first, false);
-                match field.parse::<f64>() {
-                    Ok(x) if x.is_finite() && x >= 0.0 => {
-                        samples.push(x);
+                match row(&fields) {
+                    Row::Value(v) => {
+                        values.push(v);
                         continue;
                     }
-                    Ok(x) => (
-                        line,
-                        format!(
-                            "sample {x} is not a duration: it must be a finite number of seconds >= 0"
-                        ),
-                    ),
-                    Err(_) if was_first => continue,
-                    Err(_) => (line, format!("\"{field}\" is not a number of seconds")),
+                    Row::Skip => {
+                        first = was_first;
+                        continue;
+                    }
+                    Row::NotNumber(_) if was_first => continue,
+                    Row::NotNumber(m) | Row::Bad(m) => (line, m),
                 }
             }
         };
@@ -215,12 +255,13 @@ fn read_samples(file: &str, key: &KeyPath, ctx: &mut Ctx) -> Option<Vec<f64>> {
         ctx.diags.extend(bad);
         return None;
     }
-    if samples.is_empty() {
+    if values.is_empty() {
+        let rows = if what == "samples" { "samples" } else { "rows" };
         ctx.at(
             key,
-            format!("the samples file {} holds no samples", csv_path.display()),
+            format!("the {what} file {} holds no {rows}", csv_path.display()),
         );
         return None;
     }
-    Some(samples)
+    Some(values)
 }

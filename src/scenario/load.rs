@@ -285,6 +285,7 @@ fn friendly(message: &str) -> String {
     let types = [
         ("expected u32", "expected a whole number >= 0"),
         ("expected u64", "expected a whole number >= 0"),
+        ("expected i32", "expected a whole number"),
         ("expected f64", "expected a number"),
         ("expected a sequence", "expected an array"),
         ("expected a borrowed string", "expected a string"),

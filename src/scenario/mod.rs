@@ -10,6 +10,7 @@ use std::path::PathBuf;
 mod diagnostic;
 mod distribution;
 mod domains;
+mod elastic;
 mod load;
 mod names;
 mod overrides;

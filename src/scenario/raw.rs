@@ -16,6 +16,13 @@ use serde_json::{Map, Value, json};
 
 use crate::time::{SimTime, parse_duration, seconds_to_time};
 
+mod elastic;
+
+pub use elastic::{
+    ActionAt, ActionRaw, AutoscalingRaw, Described, OneOrMany, POLICY_KEYS, PatternKind,
+    PatternRaw, PatternsRaw, PolicyKind, StepRaw, parse_time_of_day,
+};
+
 /// The whole scenario file.
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -93,16 +100,9 @@ pub struct WorkloadRaw {
     pub entry: Option<String>,
     /// Mean arrivals per second (Poisson), finite and > 0; absent means no requests.
     pub rate: Option<f64>,
-    /// How the rate varies over time (default constant).
-    pub pattern: Option<PatternRaw>,
-}
-
-/// `pattern`: a multiplier of the rate over time, tagged by `kind`.
-#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum PatternRaw {
-    /// The rate never changes.
-    Constant {},
+    /// How the rate varies over time: one pattern or a list multiplied together (default
+    /// constant).
+    pub pattern: Option<PatternsRaw>,
 }
 
 /// One `[[services]]` entry.
@@ -141,6 +141,8 @@ pub struct ServiceRaw {
     pub health_check: Option<HealthCheckRaw>,
     /// When the service counts as up (default active_active, min_healthy 1).
     pub redundancy: Option<RedundancyRaw>,
+    /// How the node count follows the load (default: a fixed `nodes`).
+    pub autoscaling: Option<AutoscalingRaw>,
     /// Price of one node per hour, in any currency, >= 0 (default 0).
     pub cost_per_hour: Option<f64>,
 }

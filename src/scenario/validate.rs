@@ -9,15 +9,12 @@
 use super::diagnostic::KeyPath;
 use super::distribution::build_dist;
 use super::domains::{Domains, domains};
+use super::elastic::{autoscaling, pattern};
 use super::names::{Names, check_call_graph, names};
-use super::raw::{
-    BalancerKind, NodeKindRaw, PatternRaw, RunRaw, ScenarioFile, ServiceRaw, WorkloadRaw,
-};
+use super::raw::{BalancerKind, NodeKindRaw, RunRaw, ScenarioFile, ServiceRaw, WorkloadRaw};
 use super::reliability::{failures, health_check, outages, redundancy, repair, slo};
 use super::spans::Ctx;
-use super::{
-    BalancerSpec, NodeKind, Pattern, RunSpec, Scenario, ServiceId, ServiceSpec, WorkloadSpec,
-};
+use super::{BalancerSpec, NodeKind, RunSpec, Scenario, ServiceId, ServiceSpec, WorkloadSpec};
 use crate::time::SimTime;
 
 /// Checks `raw` and fills in every default. `None` when any problem was found.
@@ -217,22 +214,24 @@ fn workload(raw: Option<WorkloadRaw>, names: &Names, ctx: &mut Ctx) -> Option<Wo
         }
         Some(name) => names.resolve(&name, &p.key("entry"), "entry", ctx),
     };
+    let mut rate_ok = true;
     if let Some(rate) = w.rate
         && !(rate.is_finite() && rate > 0.0)
     {
         ctx.at(
-                &p.key("rate"),
-                format!("rate must be a finite number of requests per second > 0, found {rate}; leave rate out to simulate no requests"),
-            );
+            &p.key("rate"),
+            format!("rate must be a finite number of requests per second > 0, found {rate}; leave rate out to simulate no requests"),
+        );
+        rate_ok = false;
+    }
+    let pattern = pattern(w.pattern.as_ref(), &p.key("pattern"), ctx);
+    if !rate_ok {
         return None;
     }
-    let pattern = match w.pattern {
-        None | Some(PatternRaw::Constant {}) => Pattern::Constant,
-    };
     Some(WorkloadSpec {
         entry: entry?,
         rate_per_s: w.rate,
-        pattern,
+        pattern: pattern?,
     })
 }
 
@@ -315,6 +314,21 @@ fn service(
         &p.key("redundancy"),
         ctx,
     );
+    let autoscaling = match &s.autoscaling {
+        None => Some(None),
+        Some(a) => {
+            if s.balancer == Some(BalancerKind::WeightedRoundRobin) {
+                ctx.at(
+                    &p.key("balancer"),
+                    "weighted_round_robin gives one weight per node, so it cannot be used with autoscaling, which adds and removes nodes",
+                );
+                ok = false;
+            }
+            // nodes = 0 is reported above, once.
+            let nodes = known_nodes.filter(|n| *n > 0);
+            autoscaling(a, &p.key("autoscaling"), nodes, s.nodes.is_some(), ctx).map(Some)
+        }
+    };
     let spec = || {
         if !ok {
             return None;
@@ -337,7 +351,7 @@ fn service(
             failures: failures?,
             health_check: health_check?,
             redundancy: redundancy?,
-            autoscaling: None,
+            autoscaling: autoscaling?,
             cost_per_hour,
         })
     };

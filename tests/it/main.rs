@@ -3,6 +3,7 @@
 mod availability;
 mod cli;
 mod scenario_availability;
+mod scenario_elastic;
 mod scenario_errors;
 mod simulation;
 mod validation;

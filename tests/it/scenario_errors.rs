@@ -284,13 +284,13 @@ fn unknown_keys_are_errors_at_the_key() {
     );
     let text = BASE.replace(
         "rate = 10",
-        "rate = 10\npattern = { kind = \"constant\", peak = 2 }",
+        "rate = 10\npattern = { kind = \"constant\", colour = 2 }",
     );
     one_error(
         &text,
-        &at(&text, "peak", 0),
-        "workload.pattern.peak",
-        "unknown key \"peak\"",
+        &at(&text, "colour", 0),
+        "workload.pattern.colour",
+        "unknown key \"colour\"",
     );
 }
 
@@ -367,12 +367,12 @@ fn bad_durations_and_enums() {
         "services[0].kind",
         "expected one of compute, storage, network",
     );
-    let text = BASE.replace("rate = 10", "rate = 10\npattern = { kind = \"diurnal\" }");
+    let text = BASE.replace("rate = 10", "rate = 10\npattern = { kind = \"sawtooth\" }");
     one_error(
         &text,
-        &at(&text, "\"diurnal\"", 0),
+        &at(&text, "\"sawtooth\"", 0),
         "workload.pattern.kind",
-        "unknown variant \"diurnal\", expected constant",
+        "unknown variant \"sawtooth\", expected one of constant, diurnal, steps, spike, trace",
     );
 }
 
