@@ -4,6 +4,11 @@
 //! precise enough (or `max_trials` is reached); the batches do not depend on threads either.
 //! Trials run in chunks of at most [`CHUNK`], whose time series are summed in trial order
 //! and dropped, so memory does not grow with the number of trials beyond one scalar row each.
+//! A shard ([`shard`]) runs every N-th trial of a run and keeps them whole for the merge
+//! ([`shard_file`]), which gathers them through [`Gathered`] as a full run does.
+
+pub mod shard;
+pub mod shard_file;
 
 use std::collections::BTreeMap;
 
@@ -71,6 +76,28 @@ pub fn run(model: &Model, plan: &Plan, progress: Option<&ProgressBar>) -> anyhow
             return Ok(gathered.finish(summary, converged));
         }
     }
+}
+
+/// The trials of `shard` out of a run of `trials`, in trial order with their time series,
+/// and their histograms merged.
+pub fn run_shard(
+    model: &Model,
+    shard: shard::ShardSpec,
+    trials: u64,
+    threads: Option<usize>,
+    progress: Option<&ProgressBar>,
+) -> anyhow::Result<(Vec<TrialResult>, BTreeMap<String, LatencyHistogram>)> {
+    let pool = thread_pool(threads)?;
+    let indices: Vec<u64> = shard.trials(trials).collect();
+    let mut results = Vec::with_capacity(indices.len());
+    let mut histograms = BTreeMap::new();
+    for chunk in indices.chunks(CHUNK as usize) {
+        let (batch, batch_hists) =
+            pool.install(|| run_batch(model, chunk.to_vec(), progress));
+        results.extend(batch);
+        merge_into(&mut histograms, batch_hists);
+    }
+    Ok((results, histograms))
 }
 
 /// A rayon pool of `threads` workers (None: one per core).

@@ -9,7 +9,10 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 
 /// A point in (or a span of) simulated time, in nanoseconds. `u64` covers 584 years.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct SimTime(pub u64);
 
 /// Nanoseconds per second.
