@@ -4,5 +4,6 @@ mod availability;
 mod cli;
 mod scenario_availability;
 mod scenario_errors;
+mod shards;
 mod simulation;
 mod validation;
