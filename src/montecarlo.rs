@@ -92,8 +92,7 @@ pub fn run_shard(
     let mut results = Vec::with_capacity(indices.len());
     let mut histograms = BTreeMap::new();
     for chunk in indices.chunks(CHUNK as usize) {
-        let (batch, batch_hists) =
-            pool.install(|| run_batch(model, chunk.to_vec(), progress));
+        let (batch, batch_hists) = pool.install(|| run_batch(model, chunk.to_vec(), progress));
         results.extend(batch);
         merge_into(&mut histograms, batch_hists);
     }
@@ -122,11 +121,7 @@ pub struct Gathered {
 impl Gathered {
     /// Appends `batch`, whose trials follow every trial already added, in trial order, and
     /// merges `histograms` (theirs, or any histograms of the same trials).
-    pub fn add(
-        &mut self,
-        batch: Vec<TrialResult>,
-        histograms: BTreeMap<String, LatencyHistogram>,
-    ) {
+    pub fn add(&mut self, batch: Vec<TrialResult>, histograms: BTreeMap<String, LatencyHistogram>) {
         self.trials.reserve(batch.len());
         for mut t in batch {
             debug_assert!(

@@ -105,7 +105,15 @@ mod tests {
     fn buckets_rebuild_the_same_histogram() {
         let mut a = LatencyHistogram::default();
         // Values spread over six decades, some sharing a bucket (1000 and 1000.5 us).
-        for v in [1u64, 7, 999, 1_000_000, 1_000_500, 3_456_789_012, 1_000_000_000_000] {
+        for v in [
+            1u64,
+            7,
+            999,
+            1_000_000,
+            1_000_500,
+            3_456_789_012,
+            1_000_000_000_000,
+        ] {
             a.record(SimTime(v));
             a.record(SimTime(v));
         }

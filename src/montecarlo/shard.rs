@@ -111,32 +111,32 @@ impl ShardSpec {
             None => num("NINES_SHARDS")?,
         };
         // (index, the count the scheduler states, its variable, a hint for a missing count)
-        let (index, env_count, index_var, count_var) =
-            if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
-                let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
-                let step = num("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
-                let relative = id.checked_sub(min).ok_or(ShardError::BadVar {
-                    var: "SLURM_ARRAY_TASK_ID".into(),
-                    value: format!("{id} (below SLURM_ARRAY_TASK_MIN={min})"),
-                })?;
-                (
-                    relative / step,
-                    num("SLURM_ARRAY_TASK_COUNT")?,
-                    "SLURM_ARRAY_TASK_ID",
-                    "SLURM_ARRAY_TASK_COUNT",
-                )
-            } else if let Some(i) = num("JOB_COMPLETION_INDEX")? {
-                (i, None, "JOB_COMPLETION_INDEX", "the Job's completions")
-            } else if let Some(i) = num("AWS_BATCH_JOB_ARRAY_INDEX")? {
-                (
-                    i,
-                    num("AWS_BATCH_JOB_ARRAY_SIZE")?,
-                    "AWS_BATCH_JOB_ARRAY_INDEX",
-                    "AWS_BATCH_JOB_ARRAY_SIZE",
-                )
-            } else {
-                return Err(ShardError::NoIndex);
-            };
+        let (index, env_count, index_var, count_var) = if let Some(id) = num("SLURM_ARRAY_TASK_ID")?
+        {
+            let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+            let step = num("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
+            let relative = id.checked_sub(min).ok_or(ShardError::BadVar {
+                var: "SLURM_ARRAY_TASK_ID".into(),
+                value: format!("{id} (below SLURM_ARRAY_TASK_MIN={min})"),
+            })?;
+            (
+                relative / step,
+                num("SLURM_ARRAY_TASK_COUNT")?,
+                "SLURM_ARRAY_TASK_ID",
+                "SLURM_ARRAY_TASK_COUNT",
+            )
+        } else if let Some(i) = num("JOB_COMPLETION_INDEX")? {
+            (i, None, "JOB_COMPLETION_INDEX", "the Job's completions")
+        } else if let Some(i) = num("AWS_BATCH_JOB_ARRAY_INDEX")? {
+            (
+                i,
+                num("AWS_BATCH_JOB_ARRAY_SIZE")?,
+                "AWS_BATCH_JOB_ARRAY_INDEX",
+                "AWS_BATCH_JOB_ARRAY_SIZE",
+            )
+        } else {
+            return Err(ShardError::NoIndex);
+        };
         let count = match (given, env_count) {
             (Some(g), Some(e)) if g != e => {
                 return Err(ShardError::CountMismatch {
@@ -211,7 +211,10 @@ mod tests {
 
     #[test]
     fn slurm_index_is_relative_to_the_array_min_and_step() {
-        let base = [("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_COUNT", "4")];
+        let base = [
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
         assert_eq!(from(&base, None), Ok(spec(2, 4)));
         // --array=1-4: ids 1..4 are shards 0..3.
         let one_based = [
@@ -244,7 +247,10 @@ mod tests {
         let k8s = [("JOB_COMPLETION_INDEX", "5")];
         assert_eq!(from(&k8s, Some(8)), Ok(spec(5, 8)));
         assert_eq!(
-            from(&[("JOB_COMPLETION_INDEX", "5"), ("NINES_SHARDS", "6")], None),
+            from(
+                &[("JOB_COMPLETION_INDEX", "5"), ("NINES_SHARDS", "6")],
+                None
+            ),
             Ok(spec(5, 6))
         );
         assert!(matches!(
@@ -280,7 +286,10 @@ mod tests {
         assert!(msg.contains("SLURM_ARRAY_TASK_ID"), "{msg}");
         assert!(matches!(
             from(
-                &[("SLURM_ARRAY_TASK_ID", "x"), ("SLURM_ARRAY_TASK_COUNT", "4")],
+                &[
+                    ("SLURM_ARRAY_TASK_ID", "x"),
+                    ("SLURM_ARRAY_TASK_COUNT", "4")
+                ],
                 None
             ),
             Err(ShardError::BadVar { .. })

@@ -237,13 +237,15 @@ pub fn check_shards(dirs: &[PathBuf], shards: &[ShardFile]) -> Result<(), MergeE
     let mut holder: Vec<Option<usize>> = vec![None; a.trials as usize];
     for (k, s) in shards.iter().enumerate() {
         for t in &s.trials {
-            let slot = holder.get_mut(t.trial as usize).ok_or(MergeError::Mismatch {
-                what: "trial counts",
-                first: first_dir.clone(),
-                other: dirs[k].clone(),
-                a: format!("{} trials", a.trials),
-                b: format!("trial {}", t.trial),
-            })?;
+            let slot = holder
+                .get_mut(t.trial as usize)
+                .ok_or(MergeError::Mismatch {
+                    what: "trial counts",
+                    first: first_dir.clone(),
+                    other: dirs[k].clone(),
+                    a: format!("{} trials", a.trials),
+                    b: format!("trial {}", t.trial),
+                })?;
             if let Some(j) = *slot {
                 return Err(MergeError::Overlap {
                     first: dirs[j].clone(),

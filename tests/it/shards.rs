@@ -33,7 +33,14 @@ fn scenario(name: &str) -> String {
 /// `nines run FILE --trials T --threads 1 --out OUT` plus `extra`.
 fn run(file: &str, trials: u32, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
     nines()
-        .args(["run", file, "--trials", &trials.to_string(), "--threads", "1"])
+        .args([
+            "run",
+            file,
+            "--trials",
+            &trials.to_string(),
+            "--threads",
+            "1",
+        ])
         .args(extra)
         .arg("--out")
         .arg(out)
@@ -131,34 +138,39 @@ fn shards_of_different_seeds_or_scenarios_are_refused() {
     run(&file, 4, &a, &["--shard", "0/2", "--seed", "1"]).success();
     let b = tmp.path().join("b");
     run(&file, 4, &b, &["--shard", "1/2", "--seed", "2"]).success();
-    merge(&[&a, &b], &tmp.path().join("m"))
-        .failure()
-        .stderr(
-            predicate::str::contains("shards of different seeds: 1 vs 2")
-                .and(predicate::str::contains(a.to_str().unwrap()))
-                .and(predicate::str::contains(b.to_str().unwrap())),
-        );
+    merge(&[&a, &b], &tmp.path().join("m")).failure().stderr(
+        predicate::str::contains("shards of different seeds: 1 vs 2")
+            .and(predicate::str::contains(a.to_str().unwrap()))
+            .and(predicate::str::contains(b.to_str().unwrap())),
+    );
     // The same file with a --set is another scenario text.
     let c = tmp.path().join("c");
     run(
         &file,
         4,
         &c,
-        &["--shard", "1/2", "--seed", "1", "--set", "workload.rate=300"],
+        &[
+            "--shard",
+            "1/2",
+            "--seed",
+            "1",
+            "--set",
+            "workload.rate=300",
+        ],
     )
     .success();
-    merge(&[&a, &c], &tmp.path().join("m"))
-        .failure()
-        .stderr(
-            predicate::str::contains("shards of different scenarios")
-                .and(predicate::str::contains(c.to_str().unwrap())),
-        );
+    merge(&[&a, &c], &tmp.path().join("m")).failure().stderr(
+        predicate::str::contains("shards of different scenarios")
+            .and(predicate::str::contains(c.to_str().unwrap())),
+    );
     // Another trial count.
     let d = tmp.path().join("d");
     run(&file, 6, &d, &["--shard", "1/2", "--seed", "1"]).success();
     merge(&[&a, &d], &tmp.path().join("m"))
         .failure()
-        .stderr(predicate::str::contains("shards of different trial counts: 4 vs 6"));
+        .stderr(predicate::str::contains(
+            "shards of different trial counts: 4 vs 6",
+        ));
     assert!(!tmp.path().join("m").exists());
 }
 
@@ -169,13 +181,16 @@ fn overlapping_or_missing_shards_are_refused() {
     let dirs = shards(tmp.path(), &file, 5, 3, &[]);
     let again = tmp.path().join("again");
     run(&file, 5, &again, &["--shard", "1/3"]).success();
-    merge(&[&dirs[0], &dirs[1], &again, &dirs[2]], &tmp.path().join("m"))
-        .failure()
-        .stderr(
-            predicate::str::contains("overlap: both hold trial 1 (shards 1/3 and 1/3)")
-                .and(predicate::str::contains(dirs[1].to_str().unwrap()))
-                .and(predicate::str::contains(again.to_str().unwrap())),
-        );
+    merge(
+        &[&dirs[0], &dirs[1], &again, &dirs[2]],
+        &tmp.path().join("m"),
+    )
+    .failure()
+    .stderr(
+        predicate::str::contains("overlap: both hold trial 1 (shards 1/3 and 1/3)")
+            .and(predicate::str::contains(dirs[1].to_str().unwrap()))
+            .and(predicate::str::contains(again.to_str().unwrap())),
+    );
     // Shard 1/3 (trials 1 and 4) left out.
     merge(&[&dirs[0], &dirs[2]], &tmp.path().join("m"))
         .failure()
@@ -230,7 +245,16 @@ fn shard_auto_reads_the_slurm_array_index() {
         .env("SLURM_ARRAY_TASK_ID", "2")
         .env("SLURM_ARRAY_TASK_MIN", "1")
         .env("SLURM_ARRAY_TASK_COUNT", "2")
-        .args(["run", &file, "--trials", "4", "--threads", "1", "--shard", "auto"])
+        .args([
+            "run",
+            &file,
+            "--trials",
+            "4",
+            "--threads",
+            "1",
+            "--shard",
+            "auto",
+        ])
         .arg("--out")
         .arg(&auto)
         .assert()
