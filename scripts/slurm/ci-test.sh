@@ -49,7 +49,7 @@ cleanup() {
     done
     if [ $rc != 0 ]; then
         echo "slurm ci-test: FAILED; logs follow" >&2
-        tail -n 20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log "$work"/run/slurm-*.out 2>/dev/null >&2 || true
+        tail -n 20 "$work"/run/slurm-*.out /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log >&2 2>/dev/null || true
     fi
     rm -rf "$work"
     exit $rc
