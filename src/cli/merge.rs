@@ -28,6 +28,14 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|d| ShardFile::read(d))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // Another version may compute or write differently: refuse before anything else.
+    let version = &shards[0].run.nines_version;
+    anyhow::ensure!(
+        version == env!("CARGO_PKG_VERSION"),
+        "{}: written by nines {version}, but this is nines {}; merge with the version that ran the shards",
+        args.dirs[0].display(),
+        env!("CARGO_PKG_VERSION")
+    );
     check_shards(&args.dirs, &shards)?;
     // Rebuild the scenario from the text the shards ran, not from the file, which may have
     // changed or be elsewhere by now.

@@ -171,6 +171,23 @@ fn shards_of_different_seeds_or_scenarios_are_refused() {
         .stderr(predicate::str::contains(
             "shards of different trial counts: 4 vs 6",
         ));
+    // Another nines version (the file edited to say so).
+    let e = tmp.path().join("e");
+    run(&file, 4, &e, &["--shard", "1/2", "--seed", "1"]).success();
+    let json = fs::read_to_string(e.join("shard.json")).unwrap();
+    let version = format!("\"nines_version\":\"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(json.contains(&version), "{version}");
+    let edited = json.replace(&version, "\"nines_version\":\"0.0.0-other\"");
+    fs::write(e.join("shard.json"), edited).unwrap();
+    merge(&[&a, &e], &tmp.path().join("m"))
+        .failure()
+        .stderr(predicate::str::contains(format!(
+            "shards of different nines versions: {} vs 0.0.0-other",
+            env!("CARGO_PKG_VERSION")
+        )));
+    merge(&[&e], &tmp.path().join("m"))
+        .failure()
+        .stderr(predicate::str::contains("written by nines 0.0.0-other"));
     assert!(!tmp.path().join("m").exists());
 }
 
