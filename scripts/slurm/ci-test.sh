@@ -17,8 +17,8 @@ nines=$(realpath "$nines")
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
     echo "slurm ci-test: installing slurm-wlm and munge"
     export DEBIAN_FRONTEND=noninteractive
-    timeout 300 apt-get update -qq
-    timeout 300 apt-get install -y -qq slurm-wlm munge >/dev/null
+    timeout 60 apt-get update -qq
+    timeout 100 apt-get install -y -qq slurm-wlm munge >/dev/null
 fi
 for pidfile in /run/slurmctld.pid /run/slurmd.pid; do
     if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
