@@ -4,6 +4,11 @@
 //! precise enough (or `max_trials` is reached); the batches do not depend on threads either.
 //! Trials run in chunks of at most [`CHUNK`], whose time series are summed in trial order
 //! and dropped, so memory does not grow with the number of trials beyond one scalar row each.
+//! A shard ([`shard`]) runs every N-th trial of a run and keeps them whole for the merge
+//! ([`shard_file`]), which gathers them through [`Gathered`] as a full run does.
+
+pub mod shard;
+pub mod shard_file;
 
 use std::collections::BTreeMap;
 
@@ -53,40 +58,108 @@ pub struct Outcome {
 
 /// Runs the plan's trials of `model`.
 pub fn run(model: &Model, plan: &Plan, progress: Option<&ProgressBar>) -> anyhow::Result<Outcome> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = plan.threads {
-        builder = builder.num_threads(t);
-    }
-    let pool = builder.build()?;
-    let mut trials: Vec<TrialResult> = Vec::new();
-    let mut histograms = BTreeMap::new();
-    let mut series = SeriesSum::default();
+    let pool = thread_pool(plan.threads)?;
+    let mut gathered = Gathered::default();
     loop {
-        let start = trials.len() as u64;
+        let start = gathered.len();
         let end = (start + plan.trials).min(plan.max_trials.max(plan.trials));
         for chunk_start in (start..end).step_by(CHUNK as usize) {
             let chunk = chunk_start..(chunk_start + CHUNK).min(end);
-            let (mut batch, batch_hists) = pool.install(|| run_batch(model, chunk, progress));
-            for t in &mut batch {
-                series.add(&std::mem::take(&mut t.timeseries));
-            }
-            trials.extend(batch);
-            merge_into(&mut histograms, batch_hists);
+            let (batch, batch_hists) = pool.install(|| run_batch(model, chunk, progress));
+            gathered.add(batch, batch_hists);
         }
-        let mut summary = summarize(&trials, &histograms);
-        add_nines(&mut summary);
+        let summary = gathered.summary();
         let converged = plan
             .target_rel_ci
             .is_none_or(|target| precise_enough(&summary, target));
         if converged || end >= plan.max_trials {
-            let timeseries = series.mean();
-            return Ok(Outcome {
-                trials,
-                histograms,
-                timeseries,
-                summary,
-                converged,
-            });
+            return Ok(gathered.finish(summary, converged));
+        }
+    }
+}
+
+/// The trials of `shard` out of a run of `trials`, in trial order with their time series,
+/// and their histograms merged.
+pub fn run_shard(
+    model: &Model,
+    shard: shard::ShardSpec,
+    trials: u64,
+    threads: Option<usize>,
+    progress: Option<&ProgressBar>,
+) -> anyhow::Result<(Vec<TrialResult>, BTreeMap<String, LatencyHistogram>)> {
+    let pool = thread_pool(threads)?;
+    let indices: Vec<u64> = shard.trials(trials).collect();
+    let mut results = Vec::with_capacity(indices.len());
+    let mut histograms = BTreeMap::new();
+    for chunk in indices.chunks(CHUNK as usize) {
+        let (batch, batch_hists) = pool.install(|| run_batch(model, chunk.to_vec(), progress));
+        results.extend(batch);
+        merge_into(&mut histograms, batch_hists);
+    }
+    Ok((results, histograms))
+}
+
+/// A rayon pool of `threads` workers (None: one per core).
+pub fn thread_pool(threads: Option<usize>) -> anyhow::Result<rayon::ThreadPool> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = threads {
+        builder = builder.num_threads(t);
+    }
+    Ok(builder.build()?)
+}
+
+/// Trials gathered in trial order: their time series summed in that order, their
+/// histograms merged by integer addition. The one place an [`Outcome`] is built, both by
+/// [`run`] and by merging shards, so the two give the same floating-point results.
+#[derive(Default)]
+pub struct Gathered {
+    trials: Vec<TrialResult>,
+    histograms: BTreeMap<String, LatencyHistogram>,
+    series: SeriesSum,
+}
+
+impl Gathered {
+    /// Appends `batch`, whose trials follow every trial already added, in trial order, and
+    /// merges `histograms` (theirs, or any histograms of the same trials).
+    pub fn add(&mut self, batch: Vec<TrialResult>, histograms: BTreeMap<String, LatencyHistogram>) {
+        self.trials.reserve(batch.len());
+        for mut t in batch {
+            debug_assert!(
+                self.trials.last().is_none_or(|last| last.trial < t.trial),
+                "trials gathered out of order"
+            );
+            self.series.add(&std::mem::take(&mut t.timeseries));
+            self.trials.push(t);
+        }
+        merge_into(&mut self.histograms, histograms);
+    }
+
+    /// Trials gathered so far.
+    pub fn len(&self) -> u64 {
+        self.trials.len() as u64
+    }
+
+    /// Whether no trial was gathered.
+    pub fn is_empty(&self) -> bool {
+        self.trials.is_empty()
+    }
+
+    /// The metric summaries over the trials gathered so far.
+    pub fn summary(&self) -> BTreeMap<String, MetricSummary> {
+        let mut summary = summarize(&self.trials, &self.histograms);
+        add_nines(&mut summary);
+        summary
+    }
+
+    /// The outcome, with `summary` (from [`Gathered::summary`]) and the time series averaged.
+    pub fn finish(self, summary: BTreeMap<String, MetricSummary>, converged: bool) -> Outcome {
+        let timeseries = self.series.mean();
+        Outcome {
+            trials: self.trials,
+            histograms: self.histograms,
+            timeseries,
+            summary,
+            converged,
         }
     }
 }
@@ -133,14 +206,15 @@ fn precise_enough(summary: &BTreeMap<String, MetricSummary>, target: f64) -> boo
         .all(|s| s.relative_half_width().is_some_and(|w| w <= target))
 }
 
-/// Trials `range` in parallel. Observations come back in trial order; histograms are
-/// merged by integer addition, which does not depend on the order of merging.
-pub fn run_batch(
+/// Trials `indices` (a range, or a shard's indices) in parallel. Observations come back in
+/// trial order; histograms are merged by integer addition, which does not depend on the
+/// order of merging.
+pub fn run_batch<I: IntoParallelIterator<Item = u64>>(
     model: &Model,
-    range: std::ops::Range<u64>,
+    indices: I,
     progress: Option<&ProgressBar>,
 ) -> (Vec<TrialResult>, BTreeMap<String, LatencyHistogram>) {
-    let (mut trials, histograms) = range
+    let (mut trials, histograms) = indices
         .into_par_iter()
         .map(|i| {
             let mut result = run_trial(model, i);

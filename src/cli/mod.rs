@@ -1,6 +1,7 @@
 //! The command line (clap): one file per command.
 
 mod check;
+mod merge;
 mod run;
 mod schema;
 mod validate;
@@ -21,6 +22,8 @@ pub struct Cli {
 enum Command {
     /// Simulate a scenario's trials; write summary.json, summary.csv, trials.csv, timeseries.csv.
     Run(run::RunArgs),
+    /// Combine shard results (`run --shard`) into the result one full run gives.
+    Merge(merge::MergeArgs),
     /// Validate a scenario file and report every problem in it.
     Check(check::CheckArgs),
     /// Print the JSON Schema of the scenario file format.
@@ -33,6 +36,7 @@ enum Command {
 pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Merge(args) => merge::merge(args),
         Command::Check(args) => check::check(args),
         Command::Schema => schema::schema(),
         Command::Validate(args) => validate::validate(args),

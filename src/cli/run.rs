@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::model::Model;
+use crate::montecarlo::shard::{ShardArg, ShardSpec};
+use crate::montecarlo::shard_file::{RunIdentity, SHARD_FILE, ScenarioSource, ShardFile, fnv1a64};
 use crate::montecarlo::{self, Plan};
 use crate::report::{self, OutputDir};
 use crate::scenario::Scenario;
@@ -35,6 +37,15 @@ pub struct RunArgs {
     /// Write into a directory that holds files nines did not write (they are kept).
     #[arg(long)]
     force: bool,
+    /// Run only shard I of N: trials I, I+N, I+2N, ... (0-based), written as a shard result
+    /// for `nines merge` (default --out `results/<name>-shard-I-of-N/`). `auto` reads the
+    /// index from Slurm, a Kubernetes Indexed Job or AWS Batch.
+    #[arg(long, value_name = "I/N|auto")]
+    shard: Option<ShardArg>,
+    /// The shard count for `--shard auto` where the scheduler does not state it
+    /// (Kubernetes: the Job's completions); else NINES_SHARDS.
+    #[arg(long, value_name = "N", requires = "shard")]
+    shards: Option<u64>,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
@@ -51,6 +62,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         scenario.run.seed = s;
     }
     anyhow::ensure!(args.threads != Some(0), "--threads must be at least 1");
+    if let Some(arg) = args.shard {
+        let shard = match arg {
+            ShardArg::Fixed(s) => s,
+            ShardArg::Auto => ShardSpec::from_env(|k| std::env::var(k).ok(), args.shards)?,
+        };
+        return run_shard(&args, scenario, shard);
+    }
     let out_dir = args
         .out
         .clone()
@@ -97,6 +115,93 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     );
     println!("wrote {}", written.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--shard`: runs one shard's trials and writes its shard result.
+fn run_shard(args: &RunArgs, scenario: Scenario, shard: ShardSpec) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        scenario.run.target_rel_ci.is_none(),
+        "--shard cannot be used with [run] target_rel_ci: that stopping rule decides how many \
+         trials to run from the results so far, which no shard sees; set a fixed [run] trials \
+         (or --trials) instead"
+    );
+    let text = scenario_text(&args.file, &args.set)?;
+    // The scenario as the merge will rebuild it, from the same text.
+    let mut scenario = crate::scenario::parse(&text, &args.file)
+        .map_err(|d| anyhow::anyhow!("{}: {d}", args.file.display()))?;
+    if let Some(t) = args.trials {
+        scenario.run.trials = t;
+    }
+    if let Some(s) = args.seed {
+        scenario.run.seed = s;
+    }
+    let trials = scenario.run.trials as u64;
+    let out_dir = args.out.clone().unwrap_or_else(|| {
+        Path::new("results").join(format!(
+            "{}-shard-{}-of-{}",
+            scenario.name, shard.index, shard.count
+        ))
+    });
+    let mut out = OutputDir::prepare(&out_dir, args.force)?;
+    let model = Model::new(&scenario);
+    let plan = Plan {
+        trials: shard.trials(trials).count() as u64,
+        target_rel_ci: None,
+        max_trials: 0,
+        threads: args.threads,
+    };
+    let progress = progress_bar(&scenario, &plan);
+    let (results, histograms) =
+        montecarlo::run_shard(&model, shard, trials, args.threads, progress.as_ref())?;
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    let mut csv = Vec::new();
+    report::write_trials_csv(&mut csv, &results)?;
+    out.write("trials.csv", &csv)?;
+    let file = ShardFile::new(
+        RunIdentity {
+            scenario: scenario.name.clone(),
+            scenario_hash: fnv1a64(text.as_bytes()),
+            seed: scenario.run.seed,
+            trials,
+            nines_version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        shard,
+        ScenarioSource {
+            path: args.file.clone(),
+            overrides: args.set.clone(),
+            text,
+        },
+        results,
+        &histograms,
+    );
+    out.write(SHARD_FILE, file.to_json()?.as_bytes())?;
+    let written = out.commit()?;
+    println!(
+        "{}: shard {shard}, {} of {trials} trials, seed {}",
+        scenario.name,
+        file.trials.len(),
+        scenario.run.seed
+    );
+    println!("wrote {}", written.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The scenario text after the `--set` overrides (the file's own text without any), as
+/// `scenario::load_with_overrides` validates it.
+fn scenario_text(path: &Path, overrides: &[String]) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", path.display()))?;
+    if overrides.is_empty() {
+        return Ok(text);
+    }
+    let mut doc: toml::Table = text.parse()?;
+    for o in overrides {
+        crate::scenario::apply_override(&mut doc, o)
+            .map_err(|(key, msg)| anyhow::anyhow!("--set {o}: {key}: {msg}"))?;
+    }
+    Ok(toml::to_string(&doc)?)
 }
 
 /// A progress bar on an interactive terminal only (never in CI or when piped).

@@ -55,6 +55,19 @@ impl LatencyHistogram {
         }
     }
 
+    /// The histogram holding exactly `buckets` (as [`LatencyHistogram::buckets`] gives
+    /// them): each value lands in the bucket it was read from, so the counts, and every
+    /// quantile, are the original's.
+    pub fn from_buckets(buckets: &[(u64, u64)]) -> LatencyHistogram {
+        let mut h = LatencyHistogram::default();
+        for &(value_ns, count) in buckets {
+            h.hist
+                .get_or_insert_with(empty)
+                .saturating_record_n(value_ns.clamp(1, HIGHEST_NS), count);
+        }
+        h
+    }
+
     /// (value in ns, count) for every non-empty bucket: the mergeable state of a shard.
     pub fn buckets(&self) -> Vec<(u64, u64)> {
         self.hist
@@ -114,5 +127,30 @@ mod tests {
         let p99 = a.quantile_s(0.99).unwrap();
         assert!((p99 - 0.990).abs() <= 0.990 * 1e-3, "{p99}");
         assert_eq!(LatencyHistogram::default().quantile_s(0.5), None);
+    }
+
+    #[test]
+    fn buckets_rebuild_the_same_histogram() {
+        let mut a = LatencyHistogram::default();
+        // Values spread over six decades, some sharing a bucket (1000 and 1000.5 us).
+        for v in [
+            1u64,
+            7,
+            999,
+            1_000_000,
+            1_000_500,
+            3_456_789_012,
+            1_000_000_000_000,
+        ] {
+            a.record(SimTime(v));
+            a.record(SimTime(v));
+        }
+        let b = LatencyHistogram::from_buckets(&a.buckets());
+        assert_eq!(b.buckets(), a.buckets());
+        assert_eq!(b.len(), a.len());
+        for q in [0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(b.quantile_s(q), a.quantile_s(q), "q = {q}");
+        }
+        assert!(LatencyHistogram::from_buckets(&[]).is_empty());
     }
 }

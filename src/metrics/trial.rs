@@ -1,12 +1,17 @@
 //! What one trial reports: named observations plus the histograms percentiles come from.
+//!
+//! A boundary type: a shard result stores its trials (histograms apart) with serde, and
+//! a merge reads them back; finite floats round-trip exactly through JSON.
 
 use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
 
 use super::LatencyHistogram;
 use crate::time::SimTime;
 
 /// One metric's outcome in one trial, typed by how it combines across trials.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Observation {
     /// A plain value; across trials, the arithmetic mean.
     Value(f64),
@@ -34,7 +39,7 @@ impl Observation {
 }
 
 /// Everything a trial measured.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TrialResult {
     /// Trial index (its seed is derived from it).
     pub trial: u64,
@@ -42,8 +47,12 @@ pub struct TrialResult {
     /// the prefix `services.<name>.`.
     pub metrics: BTreeMap<String, Observation>,
     /// Histogram name -> histogram; a `Quantile` metric `x_p99_s` reads histogram `x`.
+    /// Not serialised: a shard stores its histograms merged, as their buckets.
+    #[serde(skip)]
     pub histograms: BTreeMap<String, LatencyHistogram>,
-    /// The trial's time series, row-major, columns as `model::series_columns` names them.
+    /// The trial's time series, row-major, columns as `model::series_columns` names them;
+    /// NaN where a value is undefined in this trial (stored as null in shard files).
+    #[serde(with = "nan_as_null")]
     pub timeseries: Vec<f64>,
     /// Every service outage of the trial, in the order they ended.
     pub outages: Vec<OutageRecord>,
@@ -52,7 +61,7 @@ pub struct TrialResult {
 }
 
 /// One outage of one service.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutageRecord {
     /// Service index.
     pub service: u32,
@@ -61,4 +70,19 @@ pub struct OutageRecord {
     pub end: SimTime,
     /// Index into the model's cause labels.
     pub cause: u32,
+}
+
+/// Serialises undefined (NaN) values as JSON null and reads null back as NaN.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(values: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let cells: Vec<Option<f64>> = values.iter().map(|v| (!v.is_nan()).then_some(*v)).collect();
+        cells.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let cells: Vec<Option<f64>> = Vec::deserialize(d)?;
+        Ok(cells.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    }
 }

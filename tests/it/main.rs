@@ -5,5 +5,6 @@ mod cli;
 mod scenario_availability;
 mod scenario_elastic;
 mod scenario_errors;
+mod shards;
 mod simulation;
 mod validation;
