@@ -2,6 +2,7 @@
 
 mod availability;
 mod cli;
+mod elastic;
 mod scenario_availability;
 mod scenario_elastic;
 mod scenario_errors;
