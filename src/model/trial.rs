@@ -74,7 +74,7 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
         model,
         queue: EventQueue::new(),
         arrival_rng: stream_rng(model.seed, trial, streams::ARRIVALS),
-        arrivals: Arrivals::new(model.rate_per_s, &model.pattern),
+        arrivals: Arrivals::new(model.rate_per_s, &model.pattern, model.horizon),
         pools: model
             .services
             .iter()

@@ -1,8 +1,11 @@
 //! The arrival process: Poisson at `rate × pattern(t)`, generated exactly by thinning
-//! (Lewis & Shedler 1979): candidates arrive at the constant bound rate × max pattern, and
-//! a candidate at time t is kept with probability pattern(t) / max pattern. No step
-//! approximation: the accepted points form a non-homogeneous Poisson process with exactly
-//! the pattern's intensity.
+//! (Lewis & Shedler 1979): within each one-minute segment candidates arrive at rate × the
+//! pattern's maximum over that segment, and a candidate at time t is kept with probability
+//! pattern(t) / that maximum. A candidate that would fall past the segment's end is
+//! discarded and drawing restarts at the end with the next segment's bound (exact, as the
+//! exponential is memoryless). No step approximation: the accepted points form a
+//! non-homogeneous Poisson process with exactly the pattern's intensity, and tight
+//! per-segment bounds keep the rejected candidates few.
 
 use std::f64::consts::PI;
 
@@ -61,16 +64,61 @@ fn trace_at(points: &[(f64, f64)], t_s: f64) -> f64 {
     }
 }
 
-/// An upper bound of the pattern over all time (exact for each pattern; a product of
+/// Length of a thinning segment.
+const SEGMENT_S: f64 = 60.0;
+
+/// An upper bound of the pattern over [t0, t1] (exact for each pattern; a product of
 /// bounds for a product).
-pub fn max_multiplier(p: &Pattern) -> f64 {
+pub fn max_over(p: &Pattern, t0: f64, t1: f64) -> f64 {
     match p {
         Pattern::Constant => 1.0,
-        Pattern::Diurnal { peak, trough, .. } => peak.max(*trough),
-        Pattern::Steps { factors, .. } => factors.iter().copied().fold(1.0, f64::max),
-        Pattern::Spike { factor, .. } => factor.max(1.0),
-        Pattern::Trace { points } => points.iter().map(|p| p.1).fold(0.0, f64::max),
-        Pattern::Product(parts) => parts.iter().map(max_multiplier).product(),
+        Pattern::Diurnal {
+            period,
+            peak,
+            trough,
+            peak_at,
+        } => {
+            let w = 2.0 * PI / period.as_secs_f64();
+            let (a, b) = (
+                w * (t0 - peak_at.as_secs_f64()),
+                w * (t1 - peak_at.as_secs_f64()),
+            );
+            // cos reaches 1 inside [a, b] if a multiple of 2π lies there.
+            let top = if (a / (2.0 * PI)).ceil() <= b / (2.0 * PI) {
+                1.0
+            } else {
+                a.cos().max(b.cos())
+            };
+            (peak + trough) / 2.0 + (peak - trough) / 2.0 * top
+        }
+        Pattern::Steps { at, factors } => {
+            let mut m = multiplier(p, t0);
+            for (a, f) in at.iter().zip(factors) {
+                let a = a.as_secs_f64();
+                if a > t0 && a <= t1 {
+                    m = m.max(*f);
+                }
+            }
+            m
+        }
+        Pattern::Spike {
+            at,
+            duration,
+            factor,
+        } => {
+            let (start, end) = (at.as_secs_f64(), (*at + *duration).as_secs_f64());
+            if t1 >= start && t0 < end {
+                factor.max(1.0)
+            } else {
+                1.0
+            }
+        }
+        Pattern::Trace { points } => points
+            .iter()
+            .filter(|&&(t, _)| t > t0 && t < t1)
+            .map(|&(_, v)| v)
+            .fold(trace_at(points, t0).max(trace_at(points, t1)), f64::max),
+        Pattern::Product(parts) => parts.iter().map(|q| max_over(q, t0, t1)).product(),
     }
 }
 
@@ -78,22 +126,26 @@ pub fn max_multiplier(p: &Pattern) -> f64 {
 pub struct Arrivals {
     rate_per_s: f64,
     pattern: Pattern,
-    max: f64,
-    candidates: Option<Exp<f64>>,
+    constant: Option<Exp<f64>>,
+    horizon_s: f64,
+    /// The last segment's index and its bound rate (a cache: one bound per segment).
+    segment: std::cell::Cell<(i64, f64)>,
 }
 
 impl Arrivals {
-    /// Arrivals at `rate_per_s × pattern(t)`; none without a rate or when the pattern is 0.
-    pub fn new(rate_per_s: Option<f64>, pattern: &Pattern) -> Arrivals {
-        let max = max_multiplier(pattern);
-        let bound = rate_per_s
-            .map(|r| r * max)
-            .filter(|b| *b > 0.0 && b.is_finite());
+    /// Arrivals at `rate_per_s × pattern(t)` until `horizon`; none without a rate.
+    pub fn new(rate_per_s: Option<f64>, pattern: &Pattern, horizon: SimTime) -> Arrivals {
+        let rate = rate_per_s.unwrap_or(0.0);
+        let constant = matches!(pattern, Pattern::Constant)
+            .then(|| Exp::new(rate).ok())
+            .flatten()
+            .filter(|_| rate > 0.0);
         Arrivals {
-            rate_per_s: rate_per_s.unwrap_or(0.0),
+            rate_per_s: rate,
             pattern: pattern.clone(),
-            max,
-            candidates: bound.map(|b| Exp::new(b).expect("positive finite bound")),
+            constant,
+            horizon_s: horizon.as_secs_f64(),
+            segment: std::cell::Cell::new((i64::MIN, 0.0)),
         }
     }
 
@@ -102,23 +154,47 @@ impl Arrivals {
         self.rate_per_s * multiplier(&self.pattern, t.as_secs_f64())
     }
 
-    /// The first arrival after `now`, or `None` if there are no arrivals (or none before
-    /// the end of time).
+    /// The bound rate of the segment holding `t_s`, and the segment's end.
+    fn bound(&self, t_s: f64) -> (f64, f64) {
+        let k = (t_s / SEGMENT_S).floor() as i64;
+        let end = (k + 1) as f64 * SEGMENT_S;
+        let (cached, bound) = self.segment.get();
+        if cached == k {
+            return (bound, end);
+        }
+        let bound = self.rate_per_s * max_over(&self.pattern, k as f64 * SEGMENT_S, end);
+        self.segment.set((k, bound));
+        (bound, end)
+    }
+
+    /// The first arrival after `now`, or `None` if there is none before the horizon.
     pub fn next_after(&self, now: SimTime, rng: &mut SimRng) -> Option<SimTime> {
-        let exp = self.candidates.as_ref()?;
-        let constant = matches!(self.pattern, Pattern::Constant);
+        if let Some(exp) = &self.constant {
+            // A constant rate needs no thinning (and keeps its random stream unchanged).
+            let t = now.as_secs_f64() + exp.sample(rng);
+            return (t <= self.horizon_s).then(|| SimTime::from_secs_f64(t));
+        }
+        if self.rate_per_s <= 0.0 {
+            return None;
+        }
         let mut t = now.as_secs_f64();
-        loop {
-            t += exp.sample(rng);
-            if !t.is_finite() || t >= SimTime::MAX.as_secs_f64() {
-                return None;
+        while t <= self.horizon_s {
+            let (bound, end) = self.bound(t);
+            if bound <= 0.0 {
+                t = end;
+                continue;
             }
-            // Thinning; a constant pattern accepts every candidate without a draw, so
-            // constant-rate runs keep their random streams unchanged.
-            if constant || rng.random::<f64>() * self.max < multiplier(&self.pattern, t) {
-                return Some(SimTime::from_secs_f64(t));
+            let candidate = t + rng.sample::<f64, _>(rand_distr::Exp1) / bound;
+            if candidate >= end {
+                t = end;
+                continue;
+            }
+            t = candidate;
+            if rng.random::<f64>() * bound < self.rate_per_s * multiplier(&self.pattern, t) {
+                return (t <= self.horizon_s).then(|| SimTime::from_secs_f64(t));
             }
         }
+        None
     }
 }
 
@@ -175,7 +251,38 @@ mod tests {
         );
         let pr = Pattern::Product(vec![st, sp]);
         assert_eq!(multiplier(&pr, 3_600.0 + 0.0), 3.0);
-        assert_eq!(max_multiplier(&pr), 15.0);
+        assert_eq!(max_over(&pr, 0.0, 4_000.0), 15.0);
+    }
+
+    #[test]
+    fn segment_bounds_bound_the_pattern() {
+        let d = Pattern::Diurnal {
+            period: s(86_400),
+            peak: 1.8,
+            trough: 0.4,
+            peak_at: s(14 * 3_600),
+        };
+        let sp = Pattern::Spike {
+            at: s(100),
+            duration: s(10),
+            factor: 5.0,
+        };
+        let tr = Pattern::Trace {
+            points: vec![(0.0, 1.0), (30.0, 4.0), (60.0, 0.5)],
+        };
+        for p in [d, sp, tr] {
+            for k in 0..1_500 {
+                let (t0, t1) = (k as f64 * 60.0, (k + 1) as f64 * 60.0);
+                let bound = max_over(&p, t0, t1);
+                for j in 0..=12 {
+                    let t = t0 + j as f64 * 5.0;
+                    assert!(
+                        multiplier(&p, t) <= bound + 1e-12,
+                        "{p:?} at {t}: bound {bound}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
@@ -186,9 +293,13 @@ mod tests {
             at: vec![s(0), s(1_000)],
             factors: vec![1.0, 4.0],
         };
-        let a = Arrivals::new(Some(10.0), &p);
+        let a = Arrivals::new(Some(10.0), &p, s(2_000));
         let mut rng = stream_rng(3, 0, 0);
         let (mut t, mut first, mut second) = (SimTime::ZERO, 0, 0);
+        assert!(
+            a.next_after(s(5_000), &mut rng).is_none(),
+            "nothing after the horizon"
+        );
         while let Some(next) = a.next_after(t, &mut rng) {
             if next >= s(2_000) {
                 break;
