@@ -148,7 +148,6 @@ impl Trial<'_> {
         );
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn on_service_done(
         &mut self,
         now: SimTime,
