@@ -3,6 +3,7 @@
 
 mod outages_csv;
 mod output_dir;
+pub mod plot;
 mod run_files;
 mod summary_csv;
 mod summary_json;
@@ -12,7 +13,7 @@ mod trials_csv;
 
 pub use outages_csv::write_outages_csv;
 pub use output_dir::{MARKER, OutputDir, OutputError};
-pub use run_files::{RunResult, write_run_files};
+pub use run_files::{RunResult, write_figure, write_run_files, write_run_plots};
 pub use summary_csv::write_summary_csv;
 pub use summary_json::{SummaryJson, summary_json};
 pub use table::render_table;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{
-    OutputDir, SummaryJson, summary_json, write_outages_csv, write_summary_csv,
+    OutputDir, SummaryJson, plot, summary_json, write_outages_csv, write_summary_csv,
     write_timeseries_csv, write_trials_csv,
 };
 use crate::model::{Model, series_columns};
@@ -36,7 +36,8 @@ impl RunResult<'_> {
     }
 }
 
-/// Writes summary.json, summary.csv, trials.csv, timeseries.csv and outages.csv into `out`.
+/// Writes summary.json, summary.csv, trials.csv, timeseries.csv and outages.csv into `out`,
+/// and the figures that have something to show (see [`write_run_plots`]).
 pub fn write_run_files(out: &mut OutputDir, run: &RunResult<'_>) -> anyhow::Result<()> {
     let (scenario, model, outcome) = (run.scenario, run.model, run.outcome);
     let causes = run.causes();
@@ -63,5 +64,40 @@ pub fn write_run_files(out: &mut OutputDir, run: &RunResult<'_>) -> anyhow::Resu
     let names: Vec<String> = model.services.iter().map(|s| s.name.clone()).collect();
     write_outages_csv(&mut csv, &names, &model.causes, &outcome.trials)?;
     out.write("outages.csv", &csv)?;
+    write_run_plots(out, run)?;
+    Ok(())
+}
+
+/// Writes each figure as `<name>.png` and `<name>.svg`: `latency` when there were
+/// requests, `timeseries` when there are samples, `outage_durations` when there were
+/// outages, `downtime_by_cause` when there was downtime.
+pub fn write_run_plots(out: &mut OutputDir, run: &RunResult<'_>) -> anyhow::Result<()> {
+    let (model, outcome) = (run.model, run.outcome);
+    if let Some(fig) = plot::LatencyCdf::from_histograms(&outcome.histograms) {
+        write_figure(out, "latency", &fig)?;
+    }
+    if let Some(fig) = plot::TimeSeries::new(&series_columns(model), &outcome.timeseries) {
+        write_figure(out, "timeseries", &fig)?;
+    }
+    if let Some(fig) = plot::OutageDurations::from_trials(&outcome.trials) {
+        write_figure(out, "outage_durations", &fig)?;
+    }
+    if let Some(fig) =
+        plot::DowntimeByCause::from_trials(&model.causes, &outcome.trials, model.measured_s())
+    {
+        write_figure(out, "downtime_by_cause", &fig)?;
+    }
+    Ok(())
+}
+
+/// Writes `<name>.png` and `<name>.svg` of `figure`.
+pub fn write_figure(
+    out: &mut OutputDir,
+    name: &str,
+    figure: &impl plot::Figure,
+) -> anyhow::Result<()> {
+    let rendered = plot::render(figure)?;
+    out.write(&format!("{name}.png"), &rendered.png)?;
+    out.write(&format!("{name}.svg"), rendered.svg.as_bytes())?;
     Ok(())
 }
