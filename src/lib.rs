@@ -12,5 +12,6 @@ pub mod policy;
 pub mod report;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;
 pub mod time;
 pub mod validation;

@@ -3,6 +3,7 @@
 mod check;
 mod run;
 mod schema;
+mod sweep;
 mod validate;
 
 use std::process::ExitCode;
@@ -23,6 +24,9 @@ enum Command {
     Run(run::RunArgs),
     /// Validate a scenario file and report every problem in it.
     Check(check::CheckArgs),
+    /// Run a scenario at every point of a grid of key values (same seed everywhere); write
+    /// sweep.csv, sweep.json, plots and report.md.
+    Sweep(sweep::SweepArgs),
     /// Print the JSON Schema of the scenario file format.
     Schema,
     /// Simulate the analytic reference cases and compare with theory.
@@ -34,6 +38,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
+        Command::Sweep(args) => sweep::sweep(args),
         Command::Schema => schema::schema(),
         Command::Validate(args) => validate::validate(args),
     }

@@ -47,6 +47,10 @@ pub struct ScenarioFile {
     pub repair: Option<RepairRaw>,
     /// Service-level objective, judged per window (default none).
     pub slo: Option<SloRaw>,
+    /// Axes of `nines sweep`: each key a key path (`"services.web.nodes"`), each value a
+    /// list of values or an integer range string `"a..b"` / `"a..b..step"`. Read by the
+    /// sweep command (`sweep::axes_from_table`); `nines run` ignores it.
+    pub sweep: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// `[run]`.

@@ -5,4 +5,5 @@ mod cli;
 mod scenario_availability;
 mod scenario_errors;
 mod simulation;
+mod sweep;
 mod validation;

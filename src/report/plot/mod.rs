@@ -8,6 +8,7 @@
 mod downtime_by_cause;
 mod latency;
 mod outage_durations;
+mod sweep;
 mod timeseries;
 
 use std::sync::Once;
@@ -19,6 +20,7 @@ use plotters::prelude::*;
 pub use downtime_by_cause::DowntimeByCause;
 pub use latency::LatencyCdf;
 pub use outage_durations::OutageDurations;
+pub use sweep::{SweepFigure, SweepPoint};
 pub use timeseries::TimeSeries;
 
 /// The result of drawing on one backend.
