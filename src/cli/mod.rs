@@ -1,6 +1,7 @@
 //! The command line (clap): one file per command.
 
 mod check;
+mod report;
 mod run;
 mod schema;
 mod sweep;
@@ -20,13 +21,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Simulate a scenario's trials; write summary.json, summary.csv, trials.csv, timeseries.csv.
+    /// Simulate a scenario's trials; write summary.json, the CSV files, figures and report.md.
     Run(run::RunArgs),
     /// Validate a scenario file and report every problem in it.
     Check(check::CheckArgs),
     /// Run a scenario at every point of a grid of key values (same seed everywhere); write
     /// sweep.csv, sweep.json, plots and report.md.
     Sweep(sweep::SweepArgs),
+    /// Rebuild report.md of a run's result directory from its summary.json.
+    Report(report::ReportArgs),
     /// Print the JSON Schema of the scenario file format.
     Schema,
     /// Simulate the analytic reference cases and compare with theory.
@@ -39,6 +42,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Report(args) => report::report(args),
         Command::Schema => schema::schema(),
         Command::Validate(args) => validate::validate(args),
     }

@@ -68,6 +68,13 @@ fn run_writes_the_result_files_and_a_table() {
         svg.starts_with("<svg") && svg.contains("Nodes in rotation"),
         "{svg:.200}"
     );
+    // report.md embeds the figures; `nines report` rebuilds it from summary.json alone.
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.starts_with("# quickstart\n"), "{report}");
+    assert!(report.contains("| `latency_p99_s` |") && report.contains("](latency.png)"));
+    fs::remove_file(out.join("report.md")).unwrap();
+    nines().arg("report").arg(&out).assert().success();
+    assert_eq!(fs::read_to_string(out.join("report.md")).unwrap(), report);
     // No outage in this run: no outage figures.
     assert!(!out.join("outage_durations.png").exists());
     assert!(!out.join("downtime_by_cause.png").exists());
