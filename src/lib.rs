@@ -10,6 +10,7 @@ pub mod model;
 pub mod montecarlo;
 pub mod policy;
 pub mod report;
+pub mod scalability;
 pub mod scenario;
 pub mod stats;
 pub mod sweep;

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::plot::{SweepFigure, SweepPoint};
 use super::{OutputDir, format_number, write_figure};
+use crate::scalability::{KNEE_FACTOR, UslFit, knee, usl_fit};
 use crate::stats::MetricSummary;
 use crate::sweep::{Axis, label};
 
@@ -55,6 +56,9 @@ struct SweepJson<'a> {
     trials: u64,
     axes: Vec<AxisJson<'a>>,
     points: Vec<PointJson<'a>>,
+    /// Knee and USL fit (absent when the first swept key is not numeric).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scalability: Option<Scalability>,
 }
 
 #[derive(Serialize)]
@@ -115,6 +119,7 @@ pub fn write_sweep_files(out: &mut OutputDir, sweep: &SweepResult<'_>) -> anyhow
                 metrics,
             })
             .collect(),
+        scalability: scalability(sweep),
     };
     let mut json = serde_json::to_string_pretty(&doc)?;
     json.push('\n');
@@ -154,19 +159,17 @@ fn sweep_csv(sweep: &SweepResult<'_>) -> csv::Result<Vec<u8>> {
     Ok(w.into_inner().expect("a Vec never fails to flush"))
 }
 
-/// The figure of `metric` against the first varying axis; `None` when nothing varies or
-/// the metric is undefined everywhere.
-fn sweep_figure(
+/// The points of `metric` (x, mean, CI low, CI high; scaled by `scale`) against the first
+/// varying axis, one line per combination of the other varying axes: (line label,
+/// points). `None` when nothing varies.
+fn lines_of(
     sweep: &SweepResult<'_>,
     metric: &str,
-    title: &str,
-    y_desc: &str,
     scale: f64,
-) -> Option<SweepFigure> {
+) -> Option<Vec<(String, Vec<SweepPoint>)>> {
     let varying = sweep.varying();
     let &x_axis = varying.first()?;
-    let axis = &sweep.axes[x_axis];
-    let numbers: Option<Vec<f64>> = axis.values.iter().map(|v| v.parse().ok()).collect();
+    let numbers = numeric_values(&sweep.axes[x_axis]);
     let mut lines: BTreeMap<Vec<usize>, Vec<SweepPoint>> = BTreeMap::new();
     for (p, metrics) in sweep.points {
         let Some(s) = metrics.get(metric) else {
@@ -185,40 +188,116 @@ fn sweep_figure(
             .or_default()
             .push((x, mean * scale, lo * scale, hi * scale));
     }
+    Some(
+        lines
+            .into_iter()
+            .map(|(others, pts)| {
+                let label = varying[1..]
+                    .iter()
+                    .zip(&others)
+                    .map(|(&a, &i)| {
+                        format!(
+                            "{} = {}",
+                            sweep.axes[a].key,
+                            label(&sweep.axes[a].values[i])
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (label, pts)
+            })
+            .collect(),
+    )
+}
+
+/// The axis values as numbers, when every one is.
+fn numeric_values(axis: &Axis) -> Option<Vec<f64>> {
+    axis.values.iter().map(|v| v.parse().ok()).collect()
+}
+
+/// The figure of `metric` against the first varying axis; `None` when nothing varies or
+/// the metric is the same everywhere.
+fn sweep_figure(
+    sweep: &SweepResult<'_>,
+    metric: &str,
+    title: &str,
+    y_desc: &str,
+    scale: f64,
+) -> Option<SweepFigure> {
+    let lines = lines_of(sweep, metric, scale)?;
     // Nothing to show when the metric is the same, CI included, at every point (e.g.
     // availability 1 in a run without failures).
-    let mut all = lines.values().flatten();
+    let mut all = lines.iter().flat_map(|(_, p)| p);
     let first = *all.clone().next()?;
     if all.all(|p| (p.1, p.2, p.3) == (first.1, first.2, first.3)) {
         return None;
     }
-    let lines = lines
-        .into_iter()
-        .map(|(others, pts)| {
-            let label = varying[1..]
-                .iter()
-                .zip(&others)
-                .map(|(&a, &i)| {
-                    format!(
-                        "{} = {}",
-                        sweep.axes[a].key,
-                        label(&sweep.axes[a].values[i])
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            (label, pts)
-        })
-        .collect();
+    let axis = &sweep.axes[sweep.varying()[0]];
     Some(SweepFigure {
         title: format!("{title} vs {} (95% CI)", axis.key),
         x_desc: axis.key.clone(),
         y_desc: y_desc.to_string(),
-        x_categories: match numbers {
+        x_categories: match numeric_values(axis) {
             Some(_) => Vec::new(),
             None => axis.values.iter().map(|v| label(v)).collect(),
         },
         lines,
+    })
+}
+
+/// Scalability of a sweep whose first varying key is numeric: per line, the knee of p99
+/// latency, and (for a key ending in `nodes`) the USL fit of throughput.
+#[derive(Debug, Serialize)]
+pub struct Scalability {
+    pub axis: String,
+    pub knee_factor: f64,
+    pub lines: Vec<ScalabilityLine>,
+}
+
+/// One line's knee and USL fit.
+#[derive(Debug, Serialize)]
+pub struct ScalabilityLine {
+    /// The other swept keys' values (empty with one swept key).
+    pub line: String,
+    pub knee: Option<f64>,
+    pub usl: Option<UslFit>,
+}
+
+/// `None` unless the first varying key is numeric.
+pub fn scalability(sweep: &SweepResult<'_>) -> Option<Scalability> {
+    let axis = &sweep.axes[*sweep.varying().first()?];
+    numeric_values(axis)?;
+    let p99 = lines_of(sweep, "latency_p99_s", 1.0).unwrap_or_default();
+    let throughput = lines_of(sweep, "throughput_rps", 1.0).unwrap_or_default();
+    let mut lines: BTreeMap<String, ScalabilityLine> = BTreeMap::new();
+    for (label, pts) in p99 {
+        let xy: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
+        lines
+            .entry(label.clone())
+            .or_insert(ScalabilityLine {
+                line: label,
+                knee: None,
+                usl: None,
+            })
+            .knee = knee(&xy);
+    }
+    if axis.key.ends_with("nodes") {
+        for (label, pts) in throughput {
+            let xy: Vec<(f64, f64)> = pts.iter().map(|p| (p.0, p.1)).collect();
+            lines
+                .entry(label.clone())
+                .or_insert(ScalabilityLine {
+                    line: label,
+                    knee: None,
+                    usl: None,
+                })
+                .usl = usl_fit(&xy);
+        }
+    }
+    (!lines.is_empty()).then(|| Scalability {
+        axis: axis.key.clone(),
+        knee_factor: KNEE_FACTOR,
+        lines: lines.into_values().collect(),
     })
 }
 
@@ -259,6 +338,36 @@ pub fn sweep_report(sweep: &SweepResult<'_>, figures: &[(&str, String)]) -> Stri
         let mut row = sweep.values(p);
         row.extend(metrics.iter().map(|m| cell(summary.get(*m))));
         let _ = writeln!(md, "| {} |", row.join(" | "));
+    }
+    if let Some(sc) = scalability(sweep) {
+        let _ = writeln!(md, "\n## Scalability along `{}`\n", sc.axis);
+        let _ = writeln!(
+            md,
+            "Knee: the smallest swept value at which p99 latency exceeds {} times its value at the smallest one. \
+             USL: C(N) = N / (1 + σ(N−1) + κN(N−1)) fitted to throughput normalised by the smallest point (sweeps over a `nodes` key only).\n",
+            format_number(sc.knee_factor)
+        );
+        let _ = writeln!(
+            md,
+            "| line | knee | USL σ | USL κ | R² |\n|---|---|---|---|---|"
+        );
+        for l in &sc.lines {
+            let (sigma, kappa, r2) = match l.usl {
+                Some(f) => (
+                    format_number(f.sigma),
+                    format_number(f.kappa),
+                    format_number(f.r_squared),
+                ),
+                None => ("-".into(), "-".into(), "-".into()),
+            };
+            let line = if l.line.is_empty() {
+                "all"
+            } else {
+                l.line.as_str()
+            };
+            let knee = l.knee.map_or("none".into(), format_number);
+            let _ = writeln!(md, "| {line} | {knee} | {sigma} | {kappa} | {r2} |");
+        }
     }
     if !figures.is_empty() {
         let _ = writeln!(md, "\n## Figures\n");

@@ -99,6 +99,10 @@ fn sweep_writes_a_grid_of_points_with_files_and_plots() {
         "power_of_two"
     );
     assert_eq!(json["seed"], 1);
+    // A numeric first key: the scalability section (two node counts: too few for a USL fit).
+    assert_eq!(json["scalability"]["axis"], "services.web.nodes");
+    assert_eq!(json["scalability"]["knee_factor"], 2.0);
+    assert!(json["scalability"]["lines"][0]["usl"].is_null());
     assert!(json["points"][0]["metrics"]["latency_p99_s"]["ci95_low"].is_number());
     assert!(
         fs::read(out.join("sweep_latency_p99_s.png"))
