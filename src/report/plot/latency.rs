@@ -98,6 +98,9 @@ impl Figure for LatencyCdf {
             .flat_map(|c| c.points.iter().map(|p| p.0))
             .fold(0.0, f64::max)
             .max(lo * 10.0);
+        // At most five decades: a pass-through service (latency ~0) must not squeeze the
+        // curves that matter into a corner.
+        let lo = lo.max(hi / 1e5);
         let mut chart = ChartBuilder::on(root)
             .caption("Request latency (all trials)", text(24))
             .margin(16)

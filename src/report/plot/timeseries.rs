@@ -1,6 +1,7 @@
 //! `timeseries.png/.svg`: the time series averaged over trials, in three panels sharing
 //! the time axis: arrival rate and throughput; utilization of each service; nodes in
-//! rotation of each service. Each service keeps one colour in both service panels.
+//! rotation of each service. Each service keeps one colour in both service panels; each
+//! legend stands in a column beside its panel, so it never hides a line.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -50,6 +51,20 @@ impl TimeSeries {
             utilization,
             nodes,
         })
+    }
+}
+
+/// Width of the legend column beside each panel.
+const LEGEND_WIDTH_PX: u32 = 190;
+/// Longest legend label shown in full.
+const MAX_LABEL: usize = 22;
+
+fn short(name: &str) -> String {
+    if name.chars().count() <= MAX_LABEL {
+        name.to_string()
+    } else {
+        let head: String = name.chars().take(MAX_LABEL - 1).collect();
+        format!("{head}…")
     }
 }
 
@@ -117,14 +132,16 @@ impl TimeSeries {
         let values = panel.series.iter().flat_map(|(_, v)| v.iter().copied());
         let lo = values.clone().fold(f64::INFINITY, f64::min).min(0.0);
         let hi = values.fold(f64::NEG_INFINITY, f64::max);
-        let y_range = panel
-            .y_range
-            .clone()
-            .unwrap_or_else(|| lo..padded_range(lo, hi).end);
-        let mut chart = ChartBuilder::on(area)
+        let y_range = panel.y_range.clone().unwrap_or_else(|| {
+            let top = padded_range(lo, hi).end;
+            lo..top
+        });
+        let (w, _) = area.dim_in_pixel();
+        let (area, legend) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH_PX));
+        let mut chart = ChartBuilder::on(&area)
             .caption(panel.title, text(18))
             .margin_left(16)
-            .margin_right(16)
+            .margin_right(8)
             .x_label_area_size(if last { 48 } else { 28 })
             .y_label_area_size(72)
             .build_cartesian_2d(0.0..t_max, y_range)?;
@@ -143,26 +160,20 @@ impl TimeSeries {
             mesh.x_desc(format!("simulated time ({unit})"));
         }
         mesh.draw()?;
-        for (i, (label, values)) in panel.series.iter().enumerate() {
-            let c = color(i);
-            chart
-                .draw_series(LineSeries::new(
-                    t.iter().copied().zip(values.iter().copied()),
-                    c.stroke_width(2),
-                ))?
-                .label(label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(3))
-                });
+        for (i, (_, values)) in panel.series.iter().enumerate() {
+            chart.draw_series(LineSeries::new(
+                t.iter().copied().zip(values.iter().copied()),
+                color(i).stroke_width(2),
+            ))?;
         }
-        if !panel.series.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.4))
-                .label_font(text(13))
-                .draw()?;
+        // The legend beside the plot, never over a line, however many services there are.
+        for (i, (label, _)) in panel.series.iter().enumerate() {
+            let y = 36 + 18 * i as i32;
+            legend.draw(&PathElement::new(
+                vec![(8, y), (30, y)],
+                color(i).stroke_width(3),
+            ))?;
+            legend.draw(&Text::new(short(label), (36, y - 8), text(13)))?;
         }
         Ok(())
     }
