@@ -8,6 +8,7 @@ pub mod engine;
 pub mod metrics;
 pub mod model;
 pub mod montecarlo;
+pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod scalability;

@@ -1,6 +1,7 @@
 //! The command line (clap): one file per command.
 
 mod check;
+mod plan;
 mod report;
 mod run;
 mod schema;
@@ -28,6 +29,9 @@ enum Command {
     /// Run a scenario at every point of a grid of key values (same seed everywhere); write
     /// sweep.csv, sweep.json, plots and report.md.
     Sweep(sweep::SweepArgs),
+    /// The cheapest design meeting [slo] over the [plan] table's decision variables; write
+    /// plan.json, a cost-vs-SLO figure and report.md.
+    Plan(plan::PlanArgs),
     /// Rebuild report.md of a run's result directory from its summary.json.
     Report(report::ReportArgs),
     /// Print the JSON Schema of the scenario file format.
@@ -42,6 +46,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
         Command::Sweep(args) => sweep::sweep(args),
+        Command::Plan(args) => plan::plan(args),
         Command::Report(args) => report::report(args),
         Command::Schema => schema::schema(),
         Command::Validate(args) => validate::validate(args),

@@ -3,6 +3,7 @@
 
 mod outages_csv;
 mod output_dir;
+mod plan_files;
 pub mod plot;
 mod report_md;
 mod run_files;
@@ -15,6 +16,7 @@ mod trials_csv;
 
 pub use outages_csv::write_outages_csv;
 pub use output_dir::{MARKER, OutputDir, OutputError};
+pub use plan_files::{PlanResult, targets_text, write_plan_files};
 pub use report_md::{SummaryFile, run_report};
 pub use run_files::{RunResult, write_figure, write_run_files, write_run_plots};
 pub use summary_csv::write_summary_csv;

@@ -2,6 +2,7 @@
 
 mod availability;
 mod cli;
+mod plan;
 mod scenario_availability;
 mod scenario_errors;
 mod simulation;

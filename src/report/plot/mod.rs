@@ -6,6 +6,7 @@
 //! every axis names its unit; a figure is a pure function of the data it is given.
 
 mod downtime_by_cause;
+mod frontier;
 mod latency;
 mod outage_durations;
 mod sweep;
@@ -18,6 +19,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 pub use downtime_by_cause::DowntimeByCause;
+pub use frontier::{FrontierFigure, FrontierPoint};
 pub use latency::LatencyCdf;
 pub use outage_durations::OutageDurations;
 pub use sweep::{SweepFigure, SweepPoint};
