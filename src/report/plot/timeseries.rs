@@ -1,6 +1,7 @@
 //! `timeseries.png/.svg`: the time series averaged over trials, in three panels sharing
 //! the time axis: arrival rate and throughput; utilization of each service; nodes in
-//! rotation of each service. Each service keeps one colour in both service panels; each
+//! rotation of each service (only the last in a run without requests, where the others are
+//! all zero). Each service keeps one colour in both service panels; each
 //! legend stands in a column beside its panel, so it never hides a line.
 
 use plotters::coord::Shift;
@@ -80,13 +81,13 @@ struct Panel<'a> {
 
 impl Figure for TimeSeries {
     fn size(&self) -> (u32, u32) {
-        (1000, 900)
+        (1000, 60 + 280 * self.panels() as u32)
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         let (title, body) = root.split_vertically(44);
         title.titled("Time series (mean over trials; warm-up included)", text(24))?;
-        let panels = body.split_evenly((3, 1));
+        let panels = body.split_evenly((self.panels(), 1));
         let max_t = self.time_s.last().copied().unwrap_or(1.0);
         let unit = time_unit(max_t);
         let specs = [
@@ -112,14 +113,31 @@ impl Figure for TimeSeries {
                 percent: false,
             },
         ];
-        for (k, (area, panel)) in panels.iter().zip(&specs).enumerate() {
-            self.draw_panel(area, panel, unit, k == 2)?;
+        // Without requests (an availability-only run), load and utilization are all zero:
+        // only the nodes panel is drawn.
+        let shown: Vec<&Panel<'_>> = specs
+            .iter()
+            .filter(|p| p.title.starts_with("Nodes") || self.has_requests())
+            .collect();
+        let last = shown.len() - 1;
+        for (k, (area, panel)) in panels.iter().zip(shown).enumerate() {
+            self.draw_panel(area, panel, unit, k == last)?;
         }
         Ok(())
     }
 }
 
 impl TimeSeries {
+    /// Whether any request arrived (any non-zero load).
+    fn has_requests(&self) -> bool {
+        self.system.iter().any(|(_, v)| v.iter().any(|x| *x != 0.0))
+    }
+
+    /// Panels drawn: load, utilization and nodes, or nodes alone without requests.
+    fn panels(&self) -> usize {
+        if self.has_requests() { 3 } else { 1 }
+    }
+
     fn draw_panel<DB: DrawingBackend>(
         &self,
         area: &DrawingArea<DB, Shift>,
