@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Regenerates results/<name>/ for every scenario in scenarios/ (each run replaces its own
-# earlier result). Usage: bash scripts/regenerate-results.sh
+# Regenerates results/<name>/ for every scenario in scenarios/ and results/quickstart-sweep/
+# (each run replaces its own earlier result). Usage: bash scripts/regenerate-results.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
+nines="${CARGO_TARGET_DIR:-target}/release/nines"
 for scenario in scenarios/*.toml; do
-    ./target/release/nines run "$scenario"
+    "$nines" run "$scenario"
 done
+# One sweep: quickstart's web tier from 3 to 6 nodes, two balancers.
+"$nines" sweep scenarios/quickstart.toml --set services.web.nodes=3..6 \
+    --set services.web.balancer=round_robin,power_of_two --trials 8
 du -sh results

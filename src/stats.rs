@@ -10,14 +10,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::metrics::{LatencyHistogram, Observation, TrialResult};
 
 /// One metric across trials. Fields are `None` where undefined (no trial defines the
 /// metric; a CI from fewer than two trials).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricSummary {
     pub mean: Option<f64>,
     pub std: Option<f64>,
@@ -156,7 +156,7 @@ pub fn add_nines(summary: &mut BTreeMap<String, MetricSummary>) {
 }
 
 /// One cause's part of the entry service's downtime.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CauseShare {
     pub cause: String,
     /// Mean downtime per year from this cause.

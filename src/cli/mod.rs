@@ -2,8 +2,11 @@
 
 mod check;
 mod merge;
+mod plan;
+mod report;
 mod run;
 mod schema;
+mod sweep;
 mod validate;
 
 use std::process::ExitCode;
@@ -20,12 +23,20 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Simulate a scenario's trials; write summary.json, summary.csv, trials.csv, timeseries.csv.
+    /// Simulate a scenario's trials; write summary.json, the CSV files, figures and report.md.
     Run(run::RunArgs),
     /// Combine shard results (`run --shard`) into the result one full run gives.
     Merge(merge::MergeArgs),
     /// Validate a scenario file and report every problem in it.
     Check(check::CheckArgs),
+    /// Run a scenario at every point of a grid of key values (same seed everywhere); write
+    /// sweep.csv, sweep.json, plots and report.md.
+    Sweep(sweep::SweepArgs),
+    /// The cheapest design meeting [slo] over the [plan] table's decision variables; write
+    /// plan.json, a cost-vs-SLO figure and report.md.
+    Plan(plan::PlanArgs),
+    /// Rebuild report.md of a run's result directory from its summary.json.
+    Report(report::ReportArgs),
     /// Print the JSON Schema of the scenario file format.
     Schema,
     /// Simulate the analytic reference cases and compare with theory.
@@ -38,6 +49,9 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(args),
         Command::Merge(args) => merge::merge(args),
         Command::Check(args) => check::check(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Plan(args) => plan::plan(args),
+        Command::Report(args) => report::report(args),
         Command::Schema => schema::schema(),
         Command::Validate(args) => validate::validate(args),
     }

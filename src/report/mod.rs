@@ -3,18 +3,25 @@
 
 mod outages_csv;
 mod output_dir;
+mod plan_files;
+pub mod plot;
+mod report_md;
 mod run_files;
 mod summary_csv;
 mod summary_json;
+mod sweep_files;
 mod table;
 mod timeseries_csv;
 mod trials_csv;
 
 pub use outages_csv::write_outages_csv;
 pub use output_dir::{MARKER, OutputDir, OutputError};
-pub use run_files::{RunResult, write_run_files};
+pub use plan_files::{PlanResult, targets_text, write_plan_files};
+pub use report_md::{SummaryFile, run_report};
+pub use run_files::{RunResult, write_figure, write_run_files, write_run_plots};
 pub use summary_csv::write_summary_csv;
-pub use summary_json::{SummaryJson, summary_json};
+pub use summary_json::{RunContext, ServiceContext, SummaryJson, summary_json};
+pub use sweep_files::{SWEEP_PLOTS, SweepResult, cell, write_sweep_files};
 pub use table::render_table;
 pub use timeseries_csv::write_timeseries_csv;
 pub use trials_csv::write_trials_csv;

@@ -21,6 +21,8 @@ pub enum OutputError {
         "{dir}: holds files nines did not write ({found}); choose another --out or pass --force to write beside them"
     )]
     Foreign { dir: PathBuf, found: String },
+    #[error("{0}: not a nines result directory (no {MARKER} file)")]
+    NotAResult(PathBuf),
     #[error("{0}: exists and is not a directory")]
     NotADirectory(PathBuf),
     #[error("{path}: {source}")]
@@ -41,6 +43,8 @@ enum Existing {
     Replaceable,
     /// Holds files nines did not write (allowed only with `--force`).
     Foreign,
+    /// A nines result to which files are added or replaced, the rest kept.
+    Update,
 }
 
 /// A result being written; nothing is visible at the target until [`OutputDir::commit`].
@@ -87,6 +91,25 @@ impl OutputDir {
         })
     }
 
+    /// Prepares to add or replace files of the existing nines result at `target`, keeping
+    /// every other file (for `nines report DIR`).
+    pub fn prepare_update(target: &Path) -> Result<OutputDir, OutputError> {
+        if !target.join(MARKER).is_file() {
+            return Err(OutputError::NotAResult(target.to_path_buf()));
+        }
+        let staging = sibling(target, "staging");
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
+        }
+        fs::create_dir(&staging).map_err(io_err(&staging))?;
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            staging,
+            existing: Existing::Update,
+            files: Vec::new(),
+        })
+    }
+
     /// Writes one file of the result.
     pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
         let path = self.staging.join(name);
@@ -97,6 +120,16 @@ impl OutputDir {
 
     /// Makes the result visible at the target.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
+        if let Existing::Update = self.existing {
+            // The marker keeps listing the files already there.
+            let old = fs::read_to_string(self.target.join(MARKER)).unwrap_or_default();
+            let kept: Vec<String> = old
+                .lines()
+                .filter(|l| !l.is_empty() && !self.files.iter().any(|f| f == l))
+                .map(str::to_string)
+                .collect();
+            self.files.extend(kept);
+        }
         self.files.sort();
         let marker = self.staging.join(MARKER);
         fs::write(&marker, self.files.join("\n") + "\n").map_err(io_err(&marker))?;
@@ -108,9 +141,12 @@ impl OutputDir {
                 rename(&self.staging, &self.target)?;
                 fs::remove_dir_all(&old).map_err(io_err(&old))?;
             }
-            Existing::Foreign => {
+            Existing::Foreign | Existing::Update => {
                 for name in self.files.iter().map(String::as_str).chain([MARKER]) {
-                    rename(&self.staging.join(name), &self.target.join(name))?;
+                    let staged = self.staging.join(name);
+                    if staged.exists() {
+                        rename(&staged, &self.target.join(name))?;
+                    }
                 }
                 fs::remove_dir(&self.staging).map_err(io_err(&self.staging))?;
             }
@@ -224,6 +260,27 @@ mod tests {
             fs::read_to_string(target.join("summary.json")).unwrap(),
             "one"
         );
+    }
+
+    #[test]
+    fn an_update_replaces_its_files_and_keeps_the_rest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("r");
+        write_result(&target, false, "one").unwrap();
+        let mut up = OutputDir::prepare_update(&target).unwrap();
+        up.write("report.md", b"# r").unwrap();
+        up.commit().unwrap();
+        assert_eq!(
+            fs::read_to_string(target.join("summary.json")).unwrap(),
+            "one"
+        );
+        assert_eq!(fs::read_to_string(target.join("report.md")).unwrap(), "# r");
+        // Both are listed: a plain rerun may still replace the directory.
+        write_result(&target, false, "two").unwrap();
+        assert!(matches!(
+            OutputDir::prepare_update(&tmp.path().join("none")),
+            Err(OutputError::NotAResult(_))
+        ));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::stats::{CauseShare, MetricSummary};
 
@@ -21,6 +21,38 @@ pub struct SummaryJson<'a> {
     pub metrics: &'a BTreeMap<String, MetricSummary>,
     /// Where the entry service's downtime came from, largest share first.
     pub downtime_by_cause: &'a [CauseShare],
+    /// What `report.md` needs besides the metrics, so `nines report DIR` can rebuild it
+    /// from this file alone.
+    pub context: RunContext,
+}
+
+/// The question and assumptions of a run, as written into `summary.json` (`"context"`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct RunContext {
+    pub description: Option<String>,
+    pub horizon_s: f64,
+    pub warmup_s: f64,
+    /// `"requests"` (every request simulated) or `"availability only"` (no workload rate:
+    /// failures and repairs only).
+    pub fidelity: String,
+    pub entry: String,
+    pub rate_per_s: Option<f64>,
+    pub services: Vec<ServiceContext>,
+    /// Figures written beside summary.json (names without extension).
+    pub figures: Vec<String>,
+}
+
+/// One service's key parameters.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ServiceContext {
+    pub name: String,
+    pub nodes: u32,
+    pub concurrency: u32,
+    pub service_time_mean_s: f64,
+    pub balancer: String,
+    pub redundancy: String,
+    pub failure_modes: usize,
+    pub cost_per_hour: f64,
 }
 
 /// The pretty-printed JSON text, ending in a newline.

@@ -7,7 +7,7 @@ use super::format_number;
 use crate::stats::{CauseShare, MetricSummary};
 
 /// Metrics shown, in order, when defined.
-const SHOWN: [&str; 17] = [
+pub const SHOWN: [&str; 17] = [
     "availability",
     "nines",
     "downtime_minutes_per_year",

@@ -83,10 +83,18 @@ pub fn apply(doc: &mut Table, assignment: &str) -> Result<(), (String, String)> 
                     ));
                 };
                 walked = format!("{walked}.{which}");
+                let names: Vec<String> = items
+                    .iter()
+                    .filter_map(|v| v.get("name").and_then(Value::as_str))
+                    .map(str::to_string)
+                    .collect();
                 element(items, which).ok_or_else(|| {
                     (
                         key.to_string(),
-                        format!("{walked}: no element named \"{which}\""),
+                        format!(
+                            "{walked}: no element named \"{which}\"; the names are: {}",
+                            names.join(", ")
+                        ),
                     )
                 })?
             }
@@ -172,7 +180,7 @@ mod tests {
             apply(&mut d, "services.api.nodes=3")
                 .unwrap_err()
                 .1
-                .contains("no element named \"api\"")
+                .contains("no element named \"api\"; the names are: web, db")
         );
         assert!(
             apply(&mut d, "services=3x").is_ok(),

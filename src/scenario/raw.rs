@@ -54,6 +54,14 @@ pub struct ScenarioFile {
     pub repair: Option<RepairRaw>,
     /// Service-level objective, judged per window (default none).
     pub slo: Option<SloRaw>,
+    /// Axes of `nines sweep`: each key a key path (`"services.web.nodes"`), each value a
+    /// list of values or an integer range string `"a..b"` / `"a..b..step"`. Read by the
+    /// sweep command (`sweep::axes_from_table`); `nines run` ignores it.
+    pub sweep: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// Decision variables of `nines plan`: each key a key path, each value an integer
+    /// range string `"a..b"` (searched by bisection: more must never be worse) or a list
+    /// of choices. Read by the plan command; `nines run` ignores it.
+    pub plan: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
 
 /// `[run]`.

@@ -51,9 +51,33 @@ fn run_writes_the_result_files_and_a_table() {
         "summary.csv",
         "trials.csv",
         "timeseries.csv",
+        "latency.png",
+        "latency.svg",
+        "timeseries.png",
+        "timeseries.svg",
     ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
+    assert!(
+        fs::read(out.join("latency.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
+    let svg = fs::read_to_string(out.join("timeseries.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("Nodes in rotation"),
+        "{svg:.200}"
+    );
+    // report.md embeds the figures; `nines report` rebuilds it from summary.json alone.
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.starts_with("# quickstart\n"), "{report}");
+    assert!(report.contains("| `latency_p99_s` |") && report.contains("](latency.png)"));
+    fs::remove_file(out.join("report.md")).unwrap();
+    nines().arg("report").arg(&out).assert().success();
+    assert_eq!(fs::read_to_string(out.join("report.md")).unwrap(), report);
+    // No outage in this run: no outage figures.
+    assert!(!out.join("outage_durations.png").exists());
+    assert!(!out.join("downtime_by_cause.png").exists());
     // timeseries.csv: horizon / sample_every = 10 min / 3 s = 200 rows, after a header.
     let series = fs::read_to_string(out.join("timeseries.csv")).unwrap();
     let header = series.lines().next().unwrap();
@@ -261,6 +285,16 @@ fn availability_runs_report_nines_and_downtime_by_cause() {
     assert!((shares - 1.0).abs() < 1e-9);
     // Web in one zone: that zone's outages dominate.
     assert_eq!(causes[0]["cause"], "zone outage (a)");
+    // Downtime and outages: their figures; no requests: no latency figure.
+    for f in ["outage_durations", "downtime_by_cause"] {
+        assert!(
+            fs::read(out.join(format!("{f}.png")))
+                .unwrap()
+                .starts_with(b"\x89PNG")
+        );
+        assert!(out.join(format!("{f}.svg")).is_file());
+    }
+    assert!(!out.join("latency.png").exists());
     let outages = fs::read_to_string(out.join("outages.csv")).unwrap();
     assert!(outages.starts_with("trial,service,start_s,end_s,duration_s,cause"));
     assert!(

@@ -3,9 +3,11 @@
 mod availability;
 mod cli;
 mod elastic;
+mod plan;
 mod scenario_availability;
 mod scenario_elastic;
 mod scenario_errors;
 mod shards;
 mod simulation;
+mod sweep;
 mod validation;
