@@ -49,7 +49,13 @@ impl Trial<'_> {
                 Event::Timeout { req: r, visit },
             );
         }
-        let picked = pool.pick(svc.concurrency);
+        // A shared queue with requests in it has no free slot (they would hold it), and a
+        // newcomer may not overtake them: no need to ask the balancer.
+        let picked = if pool.shared_queue && pool.shared_live > 0 {
+            None
+        } else {
+            pool.pick(svc.concurrency)
+        };
         if let Some(node) = picked.filter(|&n| !pool.working(n)) {
             // A failed node the health check has not caught yet: the request fails, or
             // hangs until its timeout.
