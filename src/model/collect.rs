@@ -140,7 +140,11 @@ pub(super) fn trial_result(
         "in_system_mean".into(),
         in_system_ns as f64 / NS / measured_s,
     );
-    sink.quantiles("", t.latency.clone());
+    let end_to_end = match model.route.as_slice() {
+        [only] => pools[*only].counters.latency.clone(),
+        _ => t.latency.clone(),
+    };
+    sink.quantiles("", end_to_end);
 
     let (mut busy_all, mut slots_all) = (0.0, 0.0);
     let (mut nodes_all, mut cost_all) = (0.0, 0.0);
