@@ -49,8 +49,10 @@ pub struct Pool {
     pub busy: Vec<u32>,
     /// Whether the balancer sends requests to each node.
     pub in_rotation: Vec<bool>,
-    /// The nodes in rotation, in index order (kept in step with `in_rotation`).
-    pub rotation: Vec<usize>,
+    /// The nodes in rotation, in index order; rebuilt from `in_rotation` before the next
+    /// pick after a change (failure-only runs never pick, so never pay for it).
+    rotation: Vec<usize>,
+    rotation_stale: bool,
     /// Per node: active failures that take it down (crash and restart modes, `down` outages).
     pub down: Vec<u16>,
     /// Per node: active `network` outages cutting it off.
@@ -146,6 +148,7 @@ impl Pool {
             serving: in_rotation.iter().filter(|&&r| r).count() as u32,
             serving_flag: in_rotation.clone(),
             rotation: (0..n).filter(|&i| in_rotation[i]).collect(),
+            rotation_stale: false,
             in_rotation,
             down: vec![0; n],
             cut_off: vec![0; n],
@@ -189,6 +192,7 @@ impl Pool {
 
     /// Asks the balancer for a node.
     pub fn pick(&mut self, concurrency: u32) -> Option<usize> {
+        self.refresh_rotation();
         let view = PoolView {
             outstanding: &self.outstanding,
             busy: &self.busy,
@@ -200,19 +204,23 @@ impl Pool {
     }
 
     /// Whether any node receives requests.
-    pub fn any_in_rotation(&self) -> bool {
+    pub fn any_in_rotation(&mut self) -> bool {
+        self.refresh_rotation();
         !self.rotation.is_empty()
     }
 
-    /// Puts node `i` in or out of rotation, keeping the sorted list in step.
+    /// Puts node `i` in or out of rotation.
     pub fn set_rotation(&mut self, i: usize, on: bool) {
         self.in_rotation[i] = on;
-        match (self.rotation.binary_search(&i), on) {
-            (Err(k), true) => self.rotation.insert(k, i),
-            (Ok(k), false) => {
-                self.rotation.remove(k);
-            }
-            _ => {}
+        self.rotation_stale = true;
+    }
+
+    fn refresh_rotation(&mut self) {
+        if self.rotation_stale {
+            self.rotation.clear();
+            self.rotation
+                .extend((0..self.in_rotation.len()).filter(|&i| self.in_rotation[i]));
+            self.rotation_stale = false;
         }
     }
 
