@@ -26,6 +26,8 @@ fn mm10(nodes: u32, concurrency: u32) -> Model {
         description: None,
         source: "bench".into(),
         run: RunSpec {
+            fidelity: nines::scenario::Fidelity::Request,
+            capacity_step: SimTime::from_secs(300),
             horizon,
             warmup: SimTime::from_secs(WARMUP_S),
             trials: 1,

@@ -231,6 +231,60 @@ impl DistSpec {
         (self.second_moment_s2() - m * m).max(0.0).sqrt() / m
     }
 
+    /// The values at each probability level in `levels` (each in (0, 1)): the inverse of
+    /// the distribution function, read from statrs; for the truncated normal, the normal's
+    /// inverse over [F(0), 1); for empirical samples, the lower empirical quantile.
+    pub fn quantiles_s(&self, levels: &[f64]) -> Vec<f64> {
+        use statrs::distribution::{
+            ContinuousCDF, Exp as SExp, Gamma as SGamma, LogNormal as SLogNormal,
+            Normal as SNormal, Pareto as SPareto, Weibull as SWeibull,
+        };
+        fn inverse(d: &impl ContinuousCDF<f64, f64>, levels: &[f64]) -> Vec<f64> {
+            levels.iter().map(|&u| d.inverse_cdf(u)).collect()
+        }
+        // Parameters were validated by the constructors, so statrs accepts them.
+        match self {
+            DistSpec::Exponential { mean_s } => {
+                inverse(&SExp::new(1.0 / mean_s).expect("validated"), levels)
+            }
+            DistSpec::Constant { value_s } => vec![*value_s; levels.len()],
+            DistSpec::Uniform { min_s, max_s } => {
+                levels.iter().map(|u| min_s + u * (max_s - min_s)).collect()
+            }
+            DistSpec::Normal { mean_s, sd_s } => {
+                let n = SNormal::new(*mean_s, *sd_s).expect("validated");
+                let below = n.cdf(0.0);
+                let shifted: Vec<f64> = levels.iter().map(|u| below + u * (1.0 - below)).collect();
+                inverse(&n, &shifted)
+                    .into_iter()
+                    .map(|x| x.max(0.0))
+                    .collect()
+            }
+            DistSpec::LogNormal { mu, sigma } => {
+                inverse(&SLogNormal::new(*mu, *sigma).expect("validated"), levels)
+            }
+            DistSpec::Gamma { shape, scale_s } => inverse(
+                &SGamma::new(*shape, 1.0 / scale_s).expect("validated"),
+                levels,
+            ),
+            DistSpec::Weibull { shape, scale_s } => {
+                inverse(&SWeibull::new(*shape, *scale_s).expect("validated"), levels)
+            }
+            DistSpec::Pareto { shape, scale_s } => {
+                inverse(&SPareto::new(*scale_s, *shape).expect("validated"), levels)
+            }
+            DistSpec::Empirical { samples_s } => {
+                let mut sorted = samples_s.to_vec();
+                sorted.sort_by(f64::total_cmp);
+                let n = sorted.len();
+                levels
+                    .iter()
+                    .map(|u| sorted[((u * n as f64) as usize).min(n - 1)])
+                    .collect()
+            }
+        }
+    }
+
     /// The sampler for this spec.
     pub fn sampler(&self) -> Dist {
         // Parameters were validated by the constructors, so rand_distr accepts them.

@@ -28,6 +28,13 @@ impl LatencyHistogram {
             .saturating_record(d.0.clamp(1, HIGHEST_NS));
     }
 
+    /// Records `count` durations `d` (capacity fidelity records expected weights).
+    pub fn record_n(&mut self, d: SimTime, count: u64) {
+        self.hist
+            .get_or_insert_with(empty)
+            .saturating_record_n(d.0.clamp(1, HIGHEST_NS), count);
+    }
+
     /// Durations recorded.
     pub fn len(&self) -> u64 {
         self.hist.as_ref().map_or(0, |h| h.len())

@@ -28,13 +28,101 @@ pub struct Scaler {
     /// Current bounds (scheduled actions change them).
     min: u32,
     max: u32,
-    /// Utilisation integrals at the last evaluation.
-    last_busy: u128,
+    /// Utilisation integrals at the last evaluation (busy slot-ns, offered slot-ns).
+    last_busy: f64,
     last_offered: u128,
     /// HPA: (time, recommendation) over the scale-down stabilization window.
     recommendations: VecDeque<(SimTime, u32)>,
     /// Step: when the last scaling activity happened.
     last_activity: Option<SimTime>,
+    /// Capacity fidelity: the tick after which evaluation sleeps until the inputs change.
+    asleep_since: Option<SimTime>,
+}
+
+/// The evaluation period of a ticking policy.
+fn tick_interval(policy: &ScalingPolicy) -> SimTime {
+    match policy {
+        ScalingPolicy::TargetTracking { interval, .. } | ScalingPolicy::Step { interval, .. } => {
+            *interval
+        }
+        ScalingPolicy::Schedule { .. } => unreachable!("schedules have no ticks"),
+    }
+}
+
+impl Scaler {
+    /// The policy's verdict on `utilization` with `current` nodes: the size to scale to
+    /// (`None`: no action), and whether the same inputs would give the same verdict at
+    /// every later tick (no pending stabilization or cooldown).
+    fn decide(
+        &mut self,
+        now: SimTime,
+        policy: &ScalingPolicy,
+        utilization: f64,
+        current: u32,
+    ) -> (Option<u32>, bool) {
+        match policy {
+            ScalingPolicy::TargetTracking {
+                target,
+                tolerance,
+                scale_up_nodes,
+                scale_up_percent,
+                scale_down_stabilization,
+                ..
+            } => {
+                let ratio = utilization / target;
+                let mut rec = if (ratio - 1.0).abs() <= *tolerance {
+                    current
+                } else {
+                    (current as f64 * ratio).ceil() as u32
+                };
+                let up_limit = (*scale_up_nodes)
+                    .max((current as f64 * scale_up_percent / 100.0).ceil() as u32);
+                rec = rec.min(current + up_limit).clamp(self.min, self.max);
+                // Scale down only to the highest recommendation of the window.
+                self.recommendations.push_back((now, rec));
+                while self
+                    .recommendations
+                    .front()
+                    .is_some_and(|&(t, _)| t + *scale_down_stabilization < now)
+                {
+                    self.recommendations.pop_front();
+                }
+                let stable = self
+                    .recommendations
+                    .iter()
+                    .map(|&(_, r)| r)
+                    .max()
+                    .unwrap_or(rec);
+                let desired = if rec < current {
+                    stable.min(current)
+                } else {
+                    rec
+                };
+                (Some(desired), rec == current)
+            }
+            ScalingPolicy::Step {
+                cooldown, steps, ..
+            } => {
+                let band = steps.iter().find(|b| {
+                    b.lower.is_none_or(|l| utilization >= l)
+                        && b.upper.is_none_or(|u| utilization < u)
+                });
+                let Some(band) = band else {
+                    return (None, true);
+                };
+                let cooling = self
+                    .last_activity
+                    .is_some_and(|t| now < t.saturating_add(*cooldown));
+                if band.change < 0 && cooling {
+                    return (None, false);
+                }
+                let desired = (current as i64 + band.change as i64)
+                    .clamp(self.min as i64, self.max as i64) as u32;
+                (Some(desired), desired == current)
+            }
+            ScalingPolicy::Schedule { .. } => unreachable!("schedules have no ticks"),
+        }
+    }
 }
 
 impl Trial<'_> {
@@ -45,10 +133,11 @@ impl Trial<'_> {
             self.scalers[s] = Some(Scaler {
                 min: a.min,
                 max: a.max,
-                last_busy: 0,
+                last_busy: 0.0,
                 last_offered: 0,
                 recommendations: VecDeque::new(),
                 last_activity: None,
+                asleep_since: None,
             });
             match &a.policy {
                 ScalingPolicy::TargetTracking { interval, .. }
@@ -75,86 +164,76 @@ impl Trial<'_> {
             .autoscaling
             .as_ref()
             .expect("ticks only for autoscaled services");
+        let busy = match self.capacity_busy_ns(s) {
+            Some(busy) => busy,
+            None => self.pools[s].busy_slots.total_until(now) as f64,
+        };
         let pool = &mut self.pools[s];
-        let busy = pool.busy_slots.total_until(now);
         let offered = pool.rotation_slots.total_until(now);
         let current = pool.current_size();
         let scaler = self.scalers[s].as_mut().expect("started");
         let (d_busy, d_offered) = (busy - scaler.last_busy, offered - scaler.last_offered);
         (scaler.last_busy, scaler.last_offered) = (busy, offered);
-        let interval = match &a.policy {
-            ScalingPolicy::TargetTracking { interval, .. }
-            | ScalingPolicy::Step { interval, .. } => *interval,
-            ScalingPolicy::Schedule { .. } => unreachable!("schedules have no ticks"),
-        };
-        self.queue.schedule(
-            now.saturating_add(interval),
-            Event::ScaleTick { service: s as u32 },
-        );
+        let interval = tick_interval(&a.policy);
         // No capacity offered over the interval: no measurement to act on.
-        if d_offered == 0 {
-            return;
-        }
-        let utilization = d_busy as f64 / d_offered as f64;
-        let desired = match &a.policy {
-            ScalingPolicy::TargetTracking {
-                target,
-                tolerance,
-                scale_up_nodes,
-                scale_up_percent,
-                scale_down_stabilization,
-                ..
-            } => {
-                let ratio = utilization / target;
-                let mut rec = if (ratio - 1.0).abs() <= *tolerance {
-                    current
-                } else {
-                    (current as f64 * ratio).ceil() as u32
-                };
-                let up_limit = (*scale_up_nodes)
-                    .max((current as f64 * scale_up_percent / 100.0).ceil() as u32);
-                rec = rec.min(current + up_limit).clamp(scaler.min, scaler.max);
-                // Scale down only to the highest recommendation of the window.
-                scaler.recommendations.push_back((now, rec));
-                while scaler
-                    .recommendations
-                    .front()
-                    .is_some_and(|&(t, _)| t + *scale_down_stabilization < now)
-                {
-                    scaler.recommendations.pop_front();
-                }
-                let stable = scaler
-                    .recommendations
-                    .iter()
-                    .map(|&(_, r)| r)
-                    .max()
-                    .unwrap_or(rec);
-                if rec < current {
-                    stable.min(current)
-                } else {
-                    rec
-                }
-            }
-            ScalingPolicy::Step {
-                cooldown, steps, ..
-            } => {
-                let band = steps.iter().find(|b| {
-                    b.lower.is_none_or(|l| utilization >= l)
-                        && b.upper.is_none_or(|u| utilization < u)
-                });
-                let Some(band) = band else { return };
-                let cooling = scaler
-                    .last_activity
-                    .is_some_and(|t| now < t.saturating_add(*cooldown));
-                if band.change < 0 && cooling {
-                    return;
-                }
-                (current as i64 + band.change as i64).clamp(scaler.min as i64, scaler.max as i64)
-                    as u32
-            }
-            ScalingPolicy::Schedule { .. } => unreachable!("schedules have no ticks"),
+        let (desired, settled) = if d_offered == 0 {
+            (None, true)
+        } else {
+            scaler.decide(now, &a.policy, d_busy / d_offered as f64, current)
         };
-        self.scale_to(now, s, desired);
+        // Capacity fidelity: a tick that changes nothing, measured over an interval of
+        // unchanged inputs, would repeat itself until the inputs change; sleep until then.
+        let quiet = self
+            .capacity_inputs_since(s)
+            .is_some_and(|since| since.saturating_add(interval) <= now);
+        let scaler = self.scalers[s].as_mut().expect("started");
+        if settled && quiet {
+            scaler.asleep_since = Some(now);
+        } else {
+            self.queue.schedule(
+                now.saturating_add(interval),
+                Event::ScaleTick { service: s as u32 },
+            );
+        }
+        if let Some(desired) = desired {
+            self.scale_to(now, s, desired);
+        }
+    }
+
+    /// Capacity fidelity: service `s`'s inputs changed at `now`; a sleeping autoscaler
+    /// resumes at its next tick time, with its last measurement moved to one interval
+    /// before it (the inputs were constant until now: `busy_rate` busy slots and
+    /// `offered_slots` offered) and, for the HPA, the recommendation of the skipped ticks.
+    pub(super) fn wake_autoscaler(
+        &mut self,
+        now: SimTime,
+        s: usize,
+        busy_rate: f64,
+        offered_slots: u64,
+    ) {
+        let Some(scaler) = self.scalers[s].as_mut() else {
+            return;
+        };
+        let Some(slept) = scaler.asleep_since.take() else {
+            return;
+        };
+        let a = self.model.services[s]
+            .autoscaling
+            .as_ref()
+            .expect("autoscaled");
+        let interval = tick_interval(&a.policy);
+        let ticks = (now - slept).0 / interval.0 + 1;
+        let next = SimTime(slept.0 + ticks * interval.0);
+        let window_start = next - interval;
+        let gap_ns = (window_start - slept).0;
+        scaler.last_busy += busy_rate * gap_ns as f64;
+        scaler.last_offered += offered_slots as u128 * gap_ns as u128;
+        if gap_ns > 0 {
+            let current = self.pools[s].current_size();
+            scaler.recommendations.push_back((window_start, current));
+        }
+        self.queue
+            .schedule(next, Event::ScaleTick { service: s as u32 });
     }
 
     pub(super) fn on_scheduled_action(&mut self, now: SimTime, s: usize, k: usize) {

@@ -4,7 +4,8 @@
 //! and *available* when it is locally up and every service it calls is available
 //! (transitively). An outage is a maximal interval of unavailability; it is attributed to
 //! the event that started it (the root cause travels to the callers it takes down).
-//! Statistics count the part of each outage after the warmup.
+//! Statistics count the part of each outage after the warmup. In capacity fidelity a
+//! service is also locally down while overloaded.
 
 use super::{CauseId, Model};
 use crate::metrics::{OutageRecord, TimeWeighted};
@@ -13,6 +14,10 @@ use crate::time::SimTime;
 
 /// One service's availability during a trial.
 struct ServiceState {
+    /// The redundancy condition holds.
+    structural_up: bool,
+    /// Capacity fidelity: offered load at or above capacity.
+    overloaded: bool,
     local_up: bool,
     available: bool,
     /// 1 while available.
@@ -48,6 +53,8 @@ impl AvailabilityLog {
             .services
             .iter()
             .map(|_| ServiceState {
+                structural_up: true,
+                overloaded: false,
                 local_up: true,
                 available: true,
                 up: TimeWeighted::new(1, model.warmup),
@@ -79,7 +86,28 @@ impl AvailabilityLog {
         up: bool,
         cause: CauseId,
     ) {
-        if self.services[s].local_up == up {
+        self.services[s].structural_up = up;
+        self.update_local(model, now, s, cause);
+    }
+
+    /// Capacity fidelity: service `s`'s offered load reached (or left) its capacity at
+    /// `now`; an overloaded service is down.
+    pub fn set_overloaded(
+        &mut self,
+        model: &Model,
+        now: SimTime,
+        s: ServiceId,
+        overloaded: bool,
+        cause: CauseId,
+    ) {
+        self.services[s].overloaded = overloaded;
+        self.update_local(model, now, s, cause);
+    }
+
+    fn update_local(&mut self, model: &Model, now: SimTime, s: ServiceId, cause: CauseId) {
+        let st = &self.services[s];
+        let up = st.structural_up && !st.overloaded;
+        if st.local_up == up {
             return;
         }
         self.services[s].local_up = up;

@@ -8,6 +8,7 @@ use super::availability::ServiceAvailability;
 use super::pool::Pool;
 use super::trial::Totals;
 use crate::metrics::{LatencyHistogram, Observation, TrialResult};
+use crate::time::SimTime;
 
 /// Quantiles reported for every latency histogram, with their metric suffixes.
 pub const QUANTILES: [(&str, f64); 4] =
@@ -68,7 +69,7 @@ impl Sink {
         node_s: f64,
         cost: f64,
         measured_s: f64,
-        completed: Option<u64>,
+        completed: Option<f64>,
     ) {
         self.value(format!("{prefix}nodes_mean"), node_s / measured_s);
         self.value(format!("{prefix}node_hours"), node_s / 3_600.0);
@@ -78,11 +79,7 @@ impl Sink {
             cost / measured_s * SECONDS_PER_YEAR,
         );
         if let Some(n) = completed {
-            self.ratio(
-                format!("{prefix}cost_per_million_requests"),
-                cost * 1e6,
-                n as f64,
-            );
+            self.ratio(format!("{prefix}cost_per_million_requests"), cost * 1e6, n);
         }
     }
 
@@ -104,13 +101,91 @@ impl Sink {
     }
 }
 
-/// The trial's observations. `in_system_ns` is ∫ requests-in-system dt after the warmup.
+/// What a trial counted at the entry (end to end) or at one service, in one shape for
+/// both fidelities: counts in request fidelity, expected counts in capacity fidelity.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    pub visits: f64,
+    pub completed: f64,
+    pub dropped: f64,
+    pub timed_out: f64,
+    pub errors: f64,
+    /// Visits that reached a slot (entry: completed requests), and those that queued.
+    pub started: f64,
+    pub queued: f64,
+    pub wait_s: f64,
+    /// Completions with a known latency, and the sum of their latencies.
+    pub latency_n: f64,
+    pub latency_s: f64,
+    /// Time in system of the visits that left (succeeded or not), and how many left.
+    pub sojourn_s: f64,
+    pub exited: f64,
+    /// Busy slot-seconds.
+    pub busy_slot_s: f64,
+}
+
+impl Tally {
+    /// Requests whose outcome is known (in flight at the horizon: censored, not failed).
+    pub fn resolved(&self) -> f64 {
+        self.completed + self.dropped + self.timed_out + self.errors
+    }
+}
+
+/// The request fidelity's entry counters as a [`Tally`].
+pub(super) fn entry_tally(t: &Totals) -> Tally {
+    Tally {
+        visits: t.arrived as f64,
+        completed: t.completed as f64,
+        dropped: t.dropped as f64,
+        timed_out: t.timed_out as f64,
+        errors: t.errors as f64,
+        started: t.completed as f64,
+        queued: t.queued_any as f64,
+        wait_s: t.wait_ns as f64 / NS,
+        latency_n: t.completed as f64,
+        latency_s: t.latency_ns as f64 / NS,
+        sojourn_s: t.sojourn_ns as f64 / NS,
+        exited: t.exited as f64,
+        busy_slot_s: 0.0,
+    }
+}
+
+/// The request fidelity's counters of one service as a [`Tally`].
+pub(super) fn service_tally(pool: &mut Pool, horizon: SimTime) -> Tally {
+    let c = &pool.counters;
+    Tally {
+        visits: (c.completed + c.dropped + c.timed_out + c.errors) as f64,
+        completed: c.completed as f64,
+        dropped: c.dropped as f64,
+        timed_out: c.timed_out as f64,
+        errors: c.errors as f64,
+        started: c.started as f64,
+        queued: c.queued as f64,
+        wait_s: c.wait_ns as f64 / NS,
+        latency_n: c.completed as f64,
+        latency_s: c.latency_ns as f64 / NS,
+        sojourn_s: 0.0,
+        exited: 0.0,
+        busy_slot_s: pool.busy_slots.integral_until(horizon) as f64 / NS,
+    }
+}
+
+/// What a trial measured, ready to name.
+pub(super) struct Measured {
+    pub entry: Tally,
+    pub services: Vec<Tally>,
+    pub end_to_end: LatencyHistogram,
+    pub service_latency: Vec<LatencyHistogram>,
+    /// ∫ requests in system dt after the warmup, in seconds.
+    pub in_system_s: f64,
+}
+
+/// The trial's observations.
 pub(super) fn trial_result(
     trial: u64,
     model: &Model,
     pools: &mut [Pool],
-    t: &Totals,
-    in_system_ns: u128,
+    m: Measured,
     availability: &[ServiceAvailability],
 ) -> TrialResult {
     let measured_s = model.measured_s();
@@ -118,78 +193,45 @@ pub(super) fn trial_result(
         metrics: BTreeMap::new(),
         histograms: BTreeMap::new(),
     };
-    let completed = t.completed as f64;
-    // Requests still in flight at the horizon are censored, not failed: ratios count the
-    // requests whose outcome is known.
-    let resolved = (t.completed + t.dropped + t.timed_out + t.errors) as f64;
-    sink.value("arrival_rate_rps".into(), t.arrived as f64 / measured_s);
-    sink.value("throughput_rps".into(), completed / measured_s);
-    sink.ratio("request_success_ratio".into(), completed, resolved);
-    sink.ratio("dropped_ratio".into(), t.dropped as f64, resolved);
-    sink.ratio("timeout_ratio".into(), t.timed_out as f64, resolved);
-    sink.ratio("error_ratio".into(), t.errors as f64, resolved);
-    sink.ratio("latency_mean_s".into(), t.latency_ns as f64 / NS, completed);
-    sink.ratio("wait_mean_s".into(), t.wait_ns as f64 / NS, completed);
-    sink.ratio("wait_probability".into(), t.queued_any as f64, completed);
-    sink.ratio(
-        "sojourn_mean_s".into(),
-        t.sojourn_ns as f64 / NS,
-        t.exited as f64,
-    );
-    sink.value(
-        "in_system_mean".into(),
-        in_system_ns as f64 / NS / measured_s,
-    );
-    let end_to_end = match model.route.as_slice() {
-        [only] => pools[*only].counters.latency.clone(),
-        _ => t.latency.clone(),
-    };
-    sink.quantiles("", end_to_end);
+    let t = &m.entry;
+    let resolved = t.resolved();
+    sink.value("arrival_rate_rps".into(), t.visits / measured_s);
+    sink.value("throughput_rps".into(), t.completed / measured_s);
+    sink.ratio("request_success_ratio".into(), t.completed, resolved);
+    sink.ratio("dropped_ratio".into(), t.dropped, resolved);
+    sink.ratio("timeout_ratio".into(), t.timed_out, resolved);
+    sink.ratio("error_ratio".into(), t.errors, resolved);
+    sink.ratio("latency_mean_s".into(), t.latency_s, t.latency_n);
+    sink.ratio("wait_mean_s".into(), t.wait_s, t.started);
+    sink.ratio("wait_probability".into(), t.queued, t.started);
+    sink.ratio("sojourn_mean_s".into(), t.sojourn_s, t.exited);
+    sink.value("in_system_mean".into(), m.in_system_s / measured_s);
+    sink.quantiles("", m.end_to_end);
 
     let (mut busy_all, mut slots_all) = (0.0, 0.0);
     let (mut nodes_all, mut cost_all) = (0.0, 0.0);
-    for (pool, svc) in pools.iter_mut().zip(&model.services) {
+    for (s, (pool, svc)) in pools.iter_mut().zip(&model.services).enumerate() {
         let p = format!("services.{}.", svc.name);
-        let c = &pool.counters;
-        let visits = (c.completed + c.dropped + c.timed_out + c.errors) as f64;
-        let busy = pool.busy_slots.integral_until(model.horizon) as f64;
-        let slots = pool.rotation_slots.integral_until(model.horizon) as f64;
-        busy_all += busy;
+        let c = &m.services[s];
+        let slots = pool.rotation_slots.integral_until(model.horizon) as f64 / NS;
+        busy_all += c.busy_slot_s;
         slots_all += slots;
-        sink.ratio(format!("{p}utilization"), busy, slots);
+        sink.ratio(format!("{p}utilization"), c.busy_slot_s, slots);
         let node_s = pool.provisioned.integral_until(model.horizon) as f64 / NS;
         let cost = node_s / 3_600.0 * svc.cost_per_hour;
         nodes_all += node_s;
         cost_all += cost;
         sink.cost(&p, node_s, cost, measured_s, None);
-        sink.value(
-            format!("{p}throughput_rps"),
-            c.completed as f64 / measured_s,
-        );
-        sink.ratio(
-            format!("{p}request_success_ratio"),
-            c.completed as f64,
-            visits,
-        );
-        sink.ratio(format!("{p}dropped_ratio"), c.dropped as f64, visits);
-        sink.ratio(format!("{p}timeout_ratio"), c.timed_out as f64, visits);
-        sink.ratio(format!("{p}error_ratio"), c.errors as f64, visits);
-        sink.ratio(
-            format!("{p}latency_mean_s"),
-            c.latency_ns as f64 / NS,
-            c.completed as f64,
-        );
-        sink.ratio(
-            format!("{p}wait_mean_s"),
-            c.wait_ns as f64 / NS,
-            c.started as f64,
-        );
-        sink.ratio(
-            format!("{p}wait_probability"),
-            c.queued as f64,
-            c.started as f64,
-        );
-        sink.quantiles(&p, c.latency.clone());
+        sink.value(format!("{p}throughput_rps"), c.completed / measured_s);
+        let visits = c.resolved();
+        sink.ratio(format!("{p}request_success_ratio"), c.completed, visits);
+        sink.ratio(format!("{p}dropped_ratio"), c.dropped, visits);
+        sink.ratio(format!("{p}timeout_ratio"), c.timed_out, visits);
+        sink.ratio(format!("{p}error_ratio"), c.errors, visits);
+        sink.ratio(format!("{p}latency_mean_s"), c.latency_s, c.latency_n);
+        sink.ratio(format!("{p}wait_mean_s"), c.wait_s, c.started);
+        sink.ratio(format!("{p}wait_probability"), c.queued, c.started);
+        sink.quantiles(&p, m.service_latency[s].clone());
     }
     sink.ratio("utilization".into(), busy_all, slots_all);
     sink.cost("", nodes_all, cost_all, measured_s, Some(t.completed));

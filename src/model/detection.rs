@@ -20,6 +20,9 @@ impl Trial<'_> {
     pub(super) fn node_changed(&mut self, now: SimTime, s: usize, i: usize) {
         let working = self.pools[s].working(i);
         if self.pools[s].was_working[i] && !working {
+            if self.capacity.is_some() {
+                self.capacity_node_lost(now, s, i);
+            }
             self.drop_node_work(now, s, i);
         }
         self.pools[s].was_working[i] = working;

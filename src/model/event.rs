@@ -60,4 +60,6 @@ pub enum Event {
     DrainDone { service: u32, node: u32, life: u32 },
     /// An unhealthy node is due for replacement.
     Replace { service: u32, node: u32, life: u32 },
+    /// Capacity fidelity: the workload rate changes.
+    RateStep,
 }

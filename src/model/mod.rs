@@ -8,6 +8,7 @@
 
 mod autoscale;
 mod availability;
+mod capacity;
 mod collect;
 mod detection;
 mod domains;
@@ -23,8 +24,8 @@ mod workload;
 
 use crate::dist::{Dist, DistSpec};
 use crate::scenario::{
-    Autoscaling, BalancerSpec, DomainId, FailureEffect, HealthCheck, OutageEffect, Pattern,
-    Redundancy, Scenario, ServiceId, SloSpec,
+    Autoscaling, BalancerSpec, DomainId, FailureEffect, Fidelity, HealthCheck, OutageEffect,
+    Pattern, Redundancy, Scenario, ServiceId, SloSpec,
 };
 use crate::time::SimTime;
 
@@ -127,12 +128,21 @@ pub struct ServiceModel {
     pub autoscaling: Option<Autoscaling>,
     /// Boot times of launched nodes.
     pub boot_time: Dist,
+    /// The service-time distribution itself (capacity fidelity reads its quantiles).
+    pub service_spec: DistSpec,
+    /// Visits each request makes here (its occurrences in the route).
+    pub visits_per_request: u32,
+    /// Capacity fidelity: the cause its overloads are attributed to.
+    pub overload_cause: Option<CauseId>,
 }
 
 /// A scenario compiled for simulation. Immutable and shared by all trials.
 #[derive(Clone, Debug)]
 pub struct Model {
     pub seed: u64,
+    pub fidelity: Fidelity,
+    /// Capacity fidelity: the longest span a varying rate is held at its average.
+    pub capacity_step: SimTime,
     pub horizon: SimTime,
     pub warmup: SimTime,
     /// Time-series resolution.
@@ -156,6 +166,8 @@ pub struct Model {
     /// Repair crews; `None` is unlimited.
     pub crews: Option<u32>,
     pub slo: Option<SloSpec>,
+    /// Capacity fidelity: service states already worked out, shared by all trials.
+    pub capacity_cache: std::sync::Arc<capacity::CapacityCache>,
 }
 
 impl Model {
@@ -165,7 +177,8 @@ impl Model {
         flatten_calls(scenario, scenario.workload.entry, &mut route);
         let mut causes = Vec::new();
         let placement = domains::Placement::new(scenario);
-        let services = scenario
+        let capacity = scenario.run.fidelity == Fidelity::Capacity;
+        let services: Vec<ServiceModel> = scenario
             .services
             .iter()
             .enumerate()
@@ -202,11 +215,23 @@ impl Model {
                     || DistSpec::Constant { value_s: 0.0 }.sampler(),
                     |a| a.boot_time.sampler(),
                 ),
+                service_spec: spec.service_time.clone(),
+                visits_per_request: route.iter().filter(|&&r| r == s).count() as u32,
+                overload_cause: None,
             })
             .collect();
         let outages = domains::compile_outages(scenario, &mut causes);
+        let mut services = services;
+        if capacity {
+            for svc in &mut services {
+                svc.overload_cause =
+                    Some(push_cause(&mut causes, format!("{}: overload", svc.name)));
+            }
+        }
         Model {
             seed: scenario.run.seed,
+            fidelity: scenario.run.fidelity,
+            capacity_step: scenario.run.capacity_step,
             horizon: scenario.run.horizon,
             warmup: scenario.run.warmup,
             sample_every: scenario.run.sample_every,
@@ -221,6 +246,7 @@ impl Model {
             zone_latency: placement.zone_latency,
             crews: scenario.repair.crews,
             slo: scenario.slo.clone(),
+            capacity_cache: Default::default(),
         }
     }
 

@@ -18,9 +18,10 @@ pub struct SloWindows {
     up_ns: u64,
     entry_up: bool,
     since: SimTime,
-    completed: u64,
-    slow: u64,
-    failed: u64,
+    /// Requests of the window (expected counts in capacity fidelity, hence f64).
+    completed: f64,
+    slow: f64,
+    failed: f64,
     met: u64,
     windows: u64,
 }
@@ -35,9 +36,9 @@ impl SloWindows {
             up_ns: 0,
             entry_up: true,
             since: model.warmup,
-            completed: 0,
-            slow: 0,
-            failed: 0,
+            completed: 0.0,
+            slow: 0.0,
+            failed: 0.0,
             met: 0,
             windows: 0,
         }
@@ -64,14 +65,27 @@ impl SloWindows {
     /// A counted request succeeded with this end-to-end latency.
     pub fn record_success(&mut self, latency: SimTime) {
         if let Some(spec) = &self.spec {
-            self.completed += 1;
-            self.slow += spec.latency_p99.is_some_and(|t| latency > t) as u64;
+            self.completed += 1.0;
+            self.slow += spec.latency_p99.is_some_and(|t| latency > t) as u8 as f64;
         }
     }
 
     /// A counted request failed.
     pub fn record_failure(&mut self) {
-        self.failed += 1;
+        self.failed += 1.0;
+    }
+
+    /// Capacity fidelity: expected requests of a span — `completed`, of which a share
+    /// `slow_share` slower than the latency target, and `failed`.
+    pub fn record_expected(&mut self, completed: f64, slow_share: f64, failed: f64) {
+        self.completed += completed;
+        self.slow += completed * slow_share;
+        self.failed += failed;
+    }
+
+    /// The latency target, if the SLO has one.
+    pub fn latency_target(&self) -> Option<SimTime> {
+        self.spec.as_ref().and_then(|s| s.latency_p99)
     }
 
     /// Closes the window ending at `now` (the entry is `up` now); returns when the next one
@@ -86,13 +100,14 @@ impl SloWindows {
             .is_none_or(|a| self.up_ns as f64 / span >= a);
         let errors_ok = spec
             .error_ratio
-            .is_none_or(|e| resolved == 0 || self.failed as f64 <= e * resolved as f64);
-        let latency_ok = self.completed == 0 || self.slow as f64 <= 0.01 * self.completed as f64;
+            .is_none_or(|e| resolved == 0.0 || self.failed <= e * resolved);
+        let latency_ok = self.completed == 0.0 || self.slow <= 0.01 * self.completed;
         self.windows += 1;
         self.met += (available && errors_ok && latency_ok) as u64;
         self.start = now;
         self.since = now;
-        (self.up_ns, self.completed, self.slow, self.failed) = (0, 0, 0, 0);
+        self.up_ns = 0;
+        (self.completed, self.slow, self.failed) = (0.0, 0.0, 0.0);
         let next = now.saturating_add(spec.window);
         (next <= self.horizon).then_some(next)
     }

@@ -4,6 +4,8 @@
 
 use super::autoscale::Scaler;
 use super::availability::AvailabilityLog;
+use super::capacity::CapacityState;
+use super::collect::{Measured, entry_tally, service_tally, trial_result};
 use super::event::Event;
 use super::failures::Crews;
 use super::pool::Pool;
@@ -14,6 +16,7 @@ use super::workload::Arrivals;
 use super::{CauseId, Model, streams};
 use crate::engine::{EventQueue, SimRng, stream_rng};
 use crate::metrics::{LatencyHistogram, Observation, TimeWeighted, TrialResult};
+use crate::scenario::Fidelity;
 use crate::time::SimTime;
 
 /// Why a request failed.
@@ -66,6 +69,8 @@ pub(super) struct Trial<'m> {
     pub slo: SloWindows,
     /// Per service: its autoscaler, if it has one.
     pub scalers: Vec<Option<Scaler>>,
+    /// Capacity fidelity's state (`None` in request fidelity).
+    pub capacity: Option<Box<CapacityState>>,
 }
 
 /// Simulates trial `trial` of `model` and reports what it measured.
@@ -99,8 +104,14 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
         cause: 0,
         slo: SloWindows::new(model),
         scalers: model.services.iter().map(|_| None).collect(),
+        capacity: None,
     };
-    t.schedule_next_arrival(SimTime::ZERO);
+    let capacity = model.fidelity == Fidelity::Capacity;
+    if capacity {
+        t.start_capacity();
+    } else {
+        t.schedule_next_arrival(SimTime::ZERO);
+    }
     t.queue.schedule(t.series.first(), Event::Sample);
     t.start_failure_clocks();
     t.start_autoscalers();
@@ -112,8 +123,17 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
         if now > model.horizon {
             break;
         }
-        t.handle(now, event);
+        if capacity {
+            t.capacity_advance(now);
+            t.handle(now, event);
+            t.capacity_refresh(now);
+        } else {
+            t.handle(now, event);
+        }
         events += 1;
+    }
+    if capacity {
+        t.capacity_advance(model.horizon);
     }
     let mut result = t.finish(trial);
     // What the trial cost (not a property of the design): events processed.
@@ -135,18 +155,8 @@ impl Trial<'_> {
                 epoch,
             } => self.on_service_done(now, service as usize, node as usize, req, visit, epoch),
             Event::Timeout { req, visit } => self.on_timeout(now, req, visit),
-            Event::Sample => {
-                let in_system = self.in_system.value();
-                self.series.record(
-                    now,
-                    self.arrivals.rate_at(now),
-                    self.all_completions,
-                    in_system,
-                    &mut self.pools,
-                );
-                self.queue
-                    .schedule(self.series.next_after(now), Event::Sample);
-            }
+            Event::Sample => self.on_sample(now),
+            Event::RateStep => self.on_rate_step(now),
             Event::NodeFail {
                 service,
                 node,
@@ -225,14 +235,45 @@ impl Trial<'_> {
             "Little's law identity"
         );
         let availability = self.availability.finish(self.model);
-        let mut result = super::collect::trial_result(
-            trial,
-            self.model,
-            &mut self.pools,
-            &self.totals,
-            in_system_ns,
-            &availability,
-        );
+        let measured = match self.capacity.take() {
+            Some(cap) => {
+                let (service_latency, end_to_end) = cap.histograms(self.model);
+                let mut entry = cap.entry.clone();
+                // Little: ∫ in system dt = Σ time in system of the requests that left.
+                (entry.sojourn_s, entry.exited) =
+                    (cap.in_system_s, entry.completed + entry.timed_out);
+                Measured {
+                    entry,
+                    services: cap.services.clone(),
+                    end_to_end,
+                    service_latency,
+                    in_system_s: cap.in_system_s,
+                }
+            }
+            None => {
+                let end_to_end = match self.model.route.as_slice() {
+                    [only] => self.pools[*only].counters.latency.clone(),
+                    _ => self.totals.latency.clone(),
+                };
+                let horizon = self.model.horizon;
+                Measured {
+                    entry: entry_tally(&self.totals),
+                    services: self
+                        .pools
+                        .iter_mut()
+                        .map(|p| service_tally(p, horizon))
+                        .collect(),
+                    end_to_end,
+                    service_latency: self
+                        .pools
+                        .iter()
+                        .map(|p| p.counters.latency.clone())
+                        .collect(),
+                    in_system_s: in_system_ns as f64 / 1e9,
+                }
+            }
+        };
+        let mut result = trial_result(trial, self.model, &mut self.pools, measured, &availability);
         if self.model.slo.is_some() {
             let (met, windows) = self.slo.compliance();
             result.metrics.insert(

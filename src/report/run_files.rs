@@ -101,10 +101,12 @@ fn context(scenario: &Scenario, figures: Vec<String>) -> RunContext {
         description: scenario.description.clone(),
         horizon_s: scenario.run.horizon.as_secs_f64(),
         warmup_s: scenario.run.warmup.as_secs_f64(),
-        fidelity: if scenario.workload.rate_per_s.is_some() {
-            "requests".into()
-        } else {
-            "availability only".into()
+        fidelity: match (scenario.workload.rate_per_s, scenario.run.fidelity) {
+            (None, _) => "availability only".into(),
+            (Some(_), crate::scenario::Fidelity::Request) => "requests".into(),
+            (Some(_), crate::scenario::Fidelity::Capacity) => {
+                format!("capacity (rate step {})", scenario.run.capacity_step)
+            }
         },
         entry: scenario.services[scenario.workload.entry].name.clone(),
         rate_per_s: scenario.workload.rate_per_s,

@@ -23,6 +23,7 @@ mod validate;
 pub use diagnostic::{Diagnostic, Diagnostics, KeyPath, Segment};
 pub use load::{load, parse};
 pub use overrides::{apply as apply_override, load_with_overrides};
+pub use raw::Fidelity;
 pub use schema::json_schema;
 
 use crate::dist::DistSpec;
@@ -257,6 +258,10 @@ pub struct SloSpec {
 /// `[run]`: how long, how many trials, which seed.
 #[derive(Clone, Debug)]
 pub struct RunSpec {
+    /// Request-level events, or closed forms per interval.
+    pub fidelity: Fidelity,
+    /// Capacity fidelity: the longest span a varying rate is held at its average.
+    pub capacity_step: SimTime,
     /// Simulated time per trial, warmup included.
     pub horizon: SimTime,
     /// Discarded from statistics; strictly less than `horizon`.

@@ -82,6 +82,9 @@ pub struct RunRaw {
     pub sample_every: Option<Duration>,
     /// Simulation fidelity (default "request").
     pub fidelity: Option<Fidelity>,
+    /// Capacity fidelity: the longest span over which a varying workload rate is held at
+    /// its average (default "5m"); > 0.
+    pub capacity_step: Option<Duration>,
     /// Add trials until every headline metric's 95% CI half-width is below this fraction of
     /// its mean; in (0, 1).
     #[schemars(range(min = 0.0, max = 1.0))]
@@ -97,6 +100,9 @@ pub struct RunRaw {
 pub enum Fidelity {
     /// Every request is an entity.
     Request,
+    /// No request events: each interval's metrics come from closed forms (Erlang C per
+    /// service), for availability over years and many trials.
+    Capacity,
 }
 
 /// `[workload]`.

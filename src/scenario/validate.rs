@@ -11,7 +11,9 @@ use super::distribution::build_dist;
 use super::domains::{Domains, domains};
 use super::elastic::{autoscaling, pattern};
 use super::names::{Names, check_call_graph, names};
-use super::raw::{BalancerKind, NodeKindRaw, RunRaw, ScenarioFile, ServiceRaw, WorkloadRaw};
+use super::raw::{
+    BalancerKind, Fidelity, NodeKindRaw, RunRaw, ScenarioFile, ServiceRaw, WorkloadRaw,
+};
 use super::reliability::{failures, health_check, outages, redundancy, repair, slo};
 use super::spans::Ctx;
 use super::{BalancerSpec, NodeKind, RunSpec, Scenario, ServiceId, ServiceSpec, WorkloadSpec};
@@ -181,10 +183,20 @@ fn run(raw: Option<RunRaw>, ctx: &mut Ctx) -> Option<RunSpec> {
         );
         ok = false;
     }
+    let capacity_step = r.capacity_step.map_or(SimTime::from_secs(300), |d| d.0);
+    if capacity_step == SimTime::ZERO {
+        ctx.at(
+            &p.key("capacity_step"),
+            "capacity_step must be longer than 0",
+        );
+        ok = false;
+    }
     if !ok {
         return None;
     }
     Some(RunSpec {
+        fidelity: r.fidelity.unwrap_or(Fidelity::Request),
+        capacity_step,
         horizon: horizon?,
         warmup,
         trials,

@@ -101,6 +101,8 @@ pub fn single_service(
         description: None,
         source: "validation".into(),
         run: RunSpec {
+            fidelity: crate::scenario::Fidelity::Request,
+            capacity_step: SimTime::from_secs(300),
             horizon: SimTime::from_secs(horizon_s),
             warmup: SimTime::from_secs(warmup_s),
             trials,

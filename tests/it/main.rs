@@ -3,6 +3,7 @@
 mod availability;
 mod cli;
 mod elastic;
+mod fidelity;
 mod plan;
 mod scenario_availability;
 mod scenario_elastic;

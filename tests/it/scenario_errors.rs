@@ -346,12 +346,19 @@ fn bad_durations_and_enums() {
         "services[0].balancer",
         "unknown variant \"p2c\", expected one of central, round_robin",
     );
-    let text = BASE.replace("\"1h\"", "\"1h\"\nfidelity = \"capacity\"");
+    let text = BASE.replace("\"1h\"", "\"1h\"\nfidelity = \"capacities\"");
     one_error(
         &text,
-        &at(&text, "\"capacity\"", 0),
+        &at(&text, "\"capacities\"", 0),
         "run.fidelity",
-        "unknown variant \"capacity\", expected request",
+        "unknown variant \"capacities\", expected request or capacity",
+    );
+    let text = BASE.replace("\"1h\"", "\"1h\"\ncapacity_step = \"0s\"");
+    one_error(
+        &text,
+        &at(&text, "\"0s\"", 0),
+        "run.capacity_step",
+        "capacity_step must be longer than 0",
     );
     let text = BASE.replace("\"exponential\"", "\"expo\"");
     one_error(

@@ -1,0 +1,207 @@
+//! Capacity fidelity against request fidelity (DESIGN section 4: "the two must agree where
+//! both apply"), and against theory. The tolerances are the stated accuracy of the
+//! capacity fidelity's approximations (docs/SCENARIOS.md, "Capacity fidelity"), not
+//! fitted to these runs: percentiles agree within 2% where the closed form is exact
+//! (M/M/c behind `central`), within 5% for autoscaled diurnal load, and within 3% / 10% /
+//! 15% (p50 / p95 / p99) with failures, where the capacity fidelity assumes an even
+//! share of the load and steady state between events.
+
+use std::collections::BTreeMap;
+
+use nines::analytic::MMc;
+use nines::scenario::Fidelity;
+use nines::stats::MetricSummary;
+use nines::validation::simulate;
+
+use super::scenario_errors::ok;
+
+type Summary = BTreeMap<String, MetricSummary>;
+
+/// The scenario run in both fidelities.
+fn both(text: &str) -> (Summary, Summary) {
+    let mut scenario = ok(text);
+    let request = simulate(&scenario, Some(2));
+    scenario.run.fidelity = Fidelity::Capacity;
+    (request, simulate(&scenario, Some(2)))
+}
+
+fn mean(s: &Summary, k: &str) -> f64 {
+    s[k].mean.unwrap_or_else(|| panic!("{k} undefined"))
+}
+
+/// Capacity's `k` within `rel` of request's.
+fn agrees(request: &Summary, capacity: &Summary, k: &str, rel: f64) {
+    let (r, c) = (mean(request, k), mean(capacity, k));
+    assert!(
+        (c - r).abs() <= rel * r.abs(),
+        "{k}: capacity {c} vs request {r} (more than {}% apart)",
+        rel * 100.0
+    );
+}
+
+const STEADY: &str = r#"name = "steady"
+[run]
+horizon = "2h"
+warmup = "10m"
+trials = 16
+seed = 5
+[workload]
+entry = "web"
+rate = 60.0
+[[services]]
+name = "web"
+nodes = 4
+concurrency = 2
+service_time = { dist = "exponential", mean = "100ms" }
+balancer = "central"
+"#;
+
+#[test]
+fn steady_mmc_load_agrees_with_request_fidelity_and_erlang_c() {
+    let (request, capacity) = both(STEADY);
+    for k in [
+        "latency_mean_s",
+        "latency_p50_s",
+        "latency_p95_s",
+        "latency_p99_s",
+    ] {
+        agrees(&request, &capacity, k, 0.02);
+    }
+    agrees(&request, &capacity, "utilization", 0.01);
+    // The capacity fidelity's figures are Erlang C's (M/M/8, λ = 60, μ = 10).
+    let mmc = MMc::new(60.0, 10.0, 8).expect("stable");
+    let exact_wait = mmc.mean_wait_s();
+    assert!((mean(&capacity, "wait_mean_s") - exact_wait).abs() < 1e-9 * exact_wait.max(1.0));
+    let p_wait = mmc.wait_probability();
+    assert!((mean(&capacity, "wait_probability") - p_wait).abs() < 1e-9);
+    assert!((mean(&capacity, "utilization") - 0.75).abs() < 1e-9);
+    // Every capacity trial is the same deterministic figure: no noise to average away.
+    assert!(capacity["latency_p99_s"].std.unwrap_or(0.0) < 1e-12);
+}
+
+const FAILURES: &str = r#"name = "failures"
+[run]
+horizon = "1d"
+warmup = "1h"
+trials = 8
+seed = 7
+[workload]
+entry = "web"
+rate = 40.0
+[[services]]
+name = "web"
+nodes = 6
+concurrency = 2
+service_time = { dist = "lognormal", mean = "50ms", cv = 1.0 }
+balancer = "least_connections"
+redundancy = { mode = "active_active", min_healthy = 5 }
+health_check = { interval = "10s", unhealthy_threshold = 3, healthy_threshold = 2 }
+failures = [
+  { name = "host", effect = "crash", ttf = { dist = "exponential", mean = "12h" }, ttr = { dist = "exponential", mean = "1h" } },
+  { name = "gc", effect = "slow", factor = 3.0, ttf = { dist = "exponential", mean = "6h" }, ttr = { dist = "exponential", mean = "20m" } },
+]
+"#;
+
+#[test]
+fn failures_and_repairs_agree_between_fidelities() {
+    let (request, capacity) = both(FAILURES);
+    // The same failure streams and detection: availability is the same, trial by trial.
+    for k in [
+        "availability",
+        "outages_per_year",
+        "downtime_minutes_per_year",
+    ] {
+        assert_eq!(request[k].mean, capacity[k].mean, "{k}");
+    }
+    assert!(
+        mean(&request, "availability") < 1.0,
+        "the case must have outages"
+    );
+    agrees(&request, &capacity, "latency_p50_s", 0.03);
+    agrees(&request, &capacity, "latency_p95_s", 0.10);
+    agrees(&request, &capacity, "latency_p99_s", 0.15);
+    agrees(&request, &capacity, "utilization", 0.05);
+}
+
+const DIURNAL: &str = r#"name = "diurnal"
+[run]
+horizon = "1d"
+warmup = "2h"
+trials = 4
+seed = 9
+[workload]
+entry = "web"
+rate = 300.0
+pattern = { kind = "diurnal", period = "24h", peak = 1.6, trough = 0.4, peak_at = "14h" }
+[[services]]
+name = "web"
+nodes = 4
+concurrency = 4
+service_time = { dist = "gamma", mean = "40ms", cv = 0.8 }
+balancer = "central"
+health_check = { interval = "10s", unhealthy_threshold = 3, healthy_threshold = 1 }
+autoscaling = { policy = "target_tracking", target = 0.6, min = 2, max = 30, boot_time = { dist = "constant", value = "60s" } }
+cost_per_hour = 0.1
+"#;
+
+#[test]
+fn a_diurnal_load_with_autoscaling_agrees_between_fidelities() {
+    let (request, capacity) = both(DIURNAL);
+    assert_eq!(mean(&capacity, "availability"), 1.0);
+    assert_eq!(mean(&request, "availability"), 1.0);
+    for k in ["latency_p50_s", "latency_p95_s", "latency_p99_s"] {
+        agrees(&request, &capacity, k, 0.05);
+    }
+    // The HPA follows the load in both; request fidelity's measured utilisation is noisy,
+    // and the ceiling of a noisy ratio scales up a little more often.
+    agrees(&request, &capacity, "nodes_mean", 0.10);
+    agrees(&request, &capacity, "cost", 0.10);
+    assert!(
+        mean(&capacity, "nodes_mean") > 4.0,
+        "the autoscaler must act"
+    );
+}
+
+#[test]
+fn overload_is_downtime_with_its_own_cause() {
+    // 4 slots of 100 ms: capacity 40 rps; a spike to 3 × 20 = 60 rps for 10 minutes of a
+    // 100-minute measured span.
+    let text = r#"name = "overload"
+[run]
+horizon = "110m"
+warmup = "10m"
+trials = 2
+fidelity = "capacity"
+[workload]
+entry = "web"
+rate = 20.0
+pattern = { kind = "spike", at = "50m", duration = "10m", factor = 3.0 }
+[[services]]
+name = "web"
+nodes = 2
+concurrency = 2
+service_time = { dist = "exponential", mean = "100ms" }
+"#;
+    let scenario = ok(text);
+    let summary = simulate(&scenario, Some(1));
+    assert!((mean(&summary, "availability") - 0.9).abs() < 1e-12);
+    assert_eq!(
+        mean(&summary, "outages_per_year") * 100.0 * 60.0 / 31_536_000.0,
+        1.0
+    );
+    // The excess over capacity fails: 20 of 60 rps for a tenth of the time.
+    let expected_dropped = (20.0 * 600.0) / (20.0 * 5400.0 + 60.0 * 600.0);
+    assert!((mean(&summary, "dropped_ratio") - expected_dropped).abs() < 1e-9);
+    let model = nines::model::Model::new(&scenario);
+    assert!(model.causes.iter().any(|c| c == "web: overload"));
+}
+
+#[test]
+fn capacity_results_do_not_depend_on_threads() {
+    let mut scenario = ok(DIURNAL);
+    scenario.run.fidelity = Fidelity::Capacity;
+    scenario.run.trials = 6;
+    let one = simulate(&scenario, Some(1));
+    let two = simulate(&scenario, Some(2));
+    assert_eq!(format!("{one:?}"), format!("{two:?}"));
+}
