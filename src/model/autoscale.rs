@@ -289,15 +289,24 @@ impl Trial<'_> {
     fn launch(&mut self, now: SimTime, s: usize) -> bool {
         let svc = &self.model.services[s];
         let pool = &self.pools[s];
-        let zone_load = |z: u32| {
-            (0..svc.slots)
-                .filter(|&j| svc.node_zone[j] == z && pool.life[j] != Life::Off)
-                .count()
+        // Provisioned nodes per zone (zones are numbered densely; u32::MAX: no zones).
+        let zone_index = |j: usize| match svc.node_zone[j] {
+            u32::MAX => 0,
+            z => z as usize + 1,
         };
+        let mut zone_load = Vec::new();
+        for j in (0..svc.slots).filter(|&j| pool.life[j] != Life::Off) {
+            let z = zone_index(j);
+            if zone_load.len() <= z {
+                zone_load.resize(z + 1, 0usize);
+            }
+            zone_load[z] += 1;
+        }
+        let load_of = |j: usize| zone_load.get(zone_index(j)).copied().unwrap_or(0);
         let usable = |j: usize| pool.down[j] == 0 && pool.cut_off[j] == 0;
         let slot = (0..svc.slots)
             .filter(|&j| pool.life[j] == Life::Off)
-            .min_by_key(|&j| (!usable(j), zone_load(svc.node_zone[j]), j));
+            .min_by_key(|&j| (!usable(j), load_of(j), j));
         let Some(i) = slot else { return false };
         let boot = svc.boot_time.sample(&mut self.pools[s].boot_rng);
         let pool = &mut self.pools[s];
@@ -307,7 +316,8 @@ impl Trial<'_> {
         pool.healthy[i] = false;
         pool.probe_passes[i] = false;
         pool.health_gen[i] = pool.health_gen[i].wrapping_add(1);
-        pool.launch_seq[i] = pool.launch_seq.iter().copied().max().unwrap_or(0) + 1;
+        pool.next_launch_seq += 1;
+        pool.launch_seq[i] = pool.next_launch_seq;
         let provisioned = pool.provisioned.value() + 1;
         pool.provisioned.set(now, provisioned);
         let life = pool.node_gen[i];

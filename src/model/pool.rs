@@ -88,6 +88,8 @@ pub struct Pool {
     /// Per node slot: launch order (scale-in removes the newest first), and launch time.
     pub launch_seq: Vec<u64>,
     pub launched_at: Vec<SimTime>,
+    /// The latest launch number handed out.
+    pub next_launch_seq: u64,
     /// Per node slot: repair crews working on it (freed if it is terminated).
     pub crews_held: Vec<u32>,
     /// The autoscaler's desired size (the initial size without one).
@@ -164,6 +166,7 @@ impl Pool {
             life,
             node_gen: vec![0; n],
             launch_seq: (0..n as u64).collect(),
+            next_launch_seq: n as u64,
             launched_at: vec![SimTime::ZERO; n],
             crews_held: vec![0; n],
             desired: active as u32,

@@ -73,16 +73,26 @@ impl Atoms {
         Atoms::compress(sum)
     }
 
+    /// Re-read at the coarse levels: a convolution's second operand.
+    pub fn coarse(&self) -> Atoms {
+        Atoms::read_at(self.0.clone(), coarse_levels())
+    }
+
     /// Re-reads a weighted sample at the standard levels: each level's value is the lower
     /// quantile of the sample there.
-    fn compress(mut sample: Vec<(f64, f64)>) -> Atoms {
+    fn compress(sample: Vec<(f64, f64)>) -> Atoms {
+        Atoms::read_at(sample, levels())
+    }
+
+    /// Re-reads a weighted sample at the probability levels `at`.
+    fn read_at(mut sample: Vec<(f64, f64)>, at: &[(f64, f64)]) -> Atoms {
         // Values are finite and >= 0, so their bit patterns sort as the values do.
         debug_assert!(sample.iter().all(|a| a.0 >= 0.0));
         sample.sort_unstable_by_key(|a| a.0.to_bits());
         let total: f64 = sample.iter().map(|a| a.1).sum();
-        let mut out = Vec::with_capacity(levels().len());
+        let mut out = Vec::with_capacity(at.len());
         let (mut i, mut cum) = (0, 0.0);
-        for &(u, w) in levels() {
+        for &(u, w) in at {
             while i + 1 < sample.len() && cum + sample[i].1 < u * total {
                 cum += sample[i].1;
                 i += 1;

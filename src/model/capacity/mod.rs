@@ -19,15 +19,21 @@
 //! met a state first.
 
 mod atoms;
+mod cache;
 mod queueing;
 mod rate;
+mod tally;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
-use atoms::{Atoms, levels};
-use queueing::{Serving, StateStats, state_stats};
+pub use cache::CapacityCache;
+use cache::StateKey;
+use queueing::{Serving, StateStats};
 use rate::RateSteps;
+use tally::{
+    RouteOutcome, RouteWeights, ServiceWeights, Span, add_route_span, add_service_span, count_unit,
+};
 
 use super::collect::Tally;
 use super::trial::Trial;
@@ -36,74 +42,12 @@ use crate::metrics::LatencyHistogram;
 use crate::scenario::FailureEffect;
 use crate::time::SimTime;
 
-/// A service's state as the closed forms see it; the rate and slowdown are rounded to
-/// f32 so that states met again (the same hour of another day) are recognised.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct StateKey {
-    service: u32,
-    nodes: u32,
-    slow_nodes: u32,
-    slow_factor_bits: u32,
-    rate_bits: u32,
-}
-
-/// States and routes already worked out, shared by every trial of a model.
-#[derive(Debug, Default)]
-pub struct CapacityCache {
-    states: Mutex<HashMap<StateKey, Arc<StateStats>>>,
-    routes: Mutex<HashMap<Vec<StateKey>, Arc<Atoms>>>,
-    /// Per service: its service-time quantiles at the standard levels.
-    service_time: OnceLock<Vec<Vec<f64>>>,
-}
-
-impl CapacityCache {
-    fn state(&self, model: &Model, key: StateKey) -> Arc<StateStats> {
-        if let Some(st) = self.states.lock().expect("no panics hold it").get(&key) {
-            return st.clone();
-        }
-        let quantiles = self.service_time.get_or_init(|| {
-            let u: Vec<f64> = levels().iter().map(|l| l.0).collect();
-            model
-                .services
-                .iter()
-                .map(|s| s.service_spec.quantiles_s(&u))
-                .collect()
-        });
-        let s = key.service as usize;
-        let serving = Serving {
-            nodes: key.nodes,
-            slow_nodes: key.slow_nodes,
-            slow_factor: f32::from_bits(key.slow_factor_bits) as f64,
-        };
-        let rate = f32::from_bits(key.rate_bits) as f64;
-        let st = Arc::new(state_stats(
-            &model.services[s],
-            &quantiles[s],
-            serving,
-            rate,
-        ));
-        let mut states = self.states.lock().expect("no panics hold it");
-        states.entry(key).or_insert(st).clone()
-    }
-
-    /// End-to-end latency of a route whose services are in `keys` (none overloaded).
-    fn route(&self, model: &Model, keys: &[StateKey]) -> Arc<Atoms> {
-        if let Some(a) = self.routes.lock().expect("no panics hold it").get(keys) {
-            return a.clone();
-        }
-        let mut sum = self.state(model, keys[0]).sojourn.clone();
-        for &k in &keys[1..] {
-            sum = sum.convolve(&self.state(model, k).sojourn);
-        }
-        let mut routes = self.routes.lock().expect("no panics hold it");
-        routes.entry(keys.to_vec()).or_insert(Arc::new(sum)).clone()
-    }
-}
-
 /// One service now.
 struct Current {
     key: StateKey,
     stats: Arc<StateStats>,
+    /// Its number among the states met, for the latency histogram.
+    weight_id: usize,
     /// Visits per second arriving, and the share sent to nodes that do not work.
     rate: f64,
     error_share: f64,
@@ -120,25 +64,28 @@ pub struct CapacityState {
     /// Metrics are integrated up to here.
     last: SimTime,
     current: Vec<Current>,
+    route: RouteOutcome,
     pub services: Vec<Tally>,
     pub entry: Tally,
     /// ∫ visits in system dt after the warmup (Little: rate × mean time), in seconds.
     pub in_system_s: f64,
-    /// Per service, and per route state: expected completions, for the histograms.
-    weights: Vec<HashMap<StateKey, f64>>,
-    route_weights: HashMap<Vec<StateKey>, f64>,
+    service_weights: Vec<ServiceWeights>,
+    route_weights: RouteWeights,
+    /// States met in this trial (the shared cache sits behind a lock).
+    local: HashMap<StateKey, Arc<StateStats>>,
     /// Per service: busy slot-seconds since time zero (the autoscaler's measure).
     busy_total_s: Vec<f64>,
     /// Completed requests since time zero (the time series' throughput).
     pub completions_total: f64,
 }
 
-/// Histogram counts per expected request: the unit makes a trial's total about 2^40
-/// counts, so tail atoms of rare states keep their weight and 10^4 merged trials stay
-/// far below u64::MAX.
-fn count_unit(model: &Model) -> f64 {
-    let requests = model.rate_per_s.unwrap_or(0.0) * model.measured_s();
-    (1u64 << 40) as f64 / requests.max(1.0)
+impl CapacityState {
+    fn state(&mut self, model: &Model, key: StateKey) -> Arc<StateStats> {
+        self.local
+            .entry(key)
+            .or_insert_with(|| model.capacity_cache.state(model, key))
+            .clone()
+    }
 }
 
 impl Trial<'_> {
@@ -147,18 +94,20 @@ impl Trial<'_> {
         let model = self.model;
         let mut steps = RateSteps::new(&model.pattern, model.capacity_step, model.horizon);
         let first_end = steps.span_end(SimTime::ZERO);
+        let mut service_weights: Vec<ServiceWeights> =
+            model.services.iter().map(|_| Default::default()).collect();
         let current = (0..model.services.len())
             .map(|s| {
-                let key = StateKey {
-                    service: s as u32,
+                let idle = Serving {
                     nodes: 0,
                     slow_nodes: 0,
-                    slow_factor_bits: 1f32.to_bits(),
-                    rate_bits: 0f32.to_bits(),
+                    slow_factor: 1.0,
                 };
+                let key = StateKey::new(s, idle, 0.0);
                 Current {
                     key,
                     stats: model.capacity_cache.state(model, key),
+                    weight_id: service_weights[s].id(&key),
                     rate: 0.0,
                     error_share: 0.0,
                     rotation_slots: u64::MAX,
@@ -171,11 +120,13 @@ impl Trial<'_> {
             entry_rate: 0.0,
             last: SimTime::ZERO,
             current,
+            route: RouteOutcome::default(),
             services: vec![Tally::default(); model.services.len()],
             entry: Tally::default(),
             in_system_s: 0.0,
-            weights: vec![HashMap::new(); model.services.len()],
-            route_weights: HashMap::new(),
+            service_weights,
+            route_weights: Default::default(),
+            local: HashMap::new(),
             busy_total_s: vec![0.0; model.services.len()],
             completions_total: 0.0,
         }));
@@ -228,59 +179,70 @@ impl Trial<'_> {
             } else {
                 (in_rotation - serving) as f64 / in_rotation as f64
             };
-            let has_slow = svc
-                .failures
-                .iter()
-                .any(|f| matches!(f.effect, FailureEffect::Slow { .. }));
-            // Slow serving nodes, and the harmonic mean of their factors.
-            let (mut slow_nodes, mut slow_speed) = (0u32, 0.0);
-            if has_slow {
-                for i in (0..pool.life.len()).filter(|&i| pool.serving_flag[i]) {
-                    if pool.slow_factor[i] > 1.0 {
-                        slow_nodes += 1;
-                        slow_speed += 1.0 / pool.slow_factor[i];
-                    }
-                }
-            }
-            let slow_factor = if slow_nodes > 0 {
-                slow_nodes as f64 / slow_speed
-            } else {
-                1.0
-            };
-            let key = StateKey {
-                service: s as u32,
-                nodes: serving,
-                slow_nodes,
-                slow_factor_bits: (slow_factor as f32).to_bits(),
-                rate_bits: ((rate * (1.0 - error_share)) as f32).to_bits(),
-            };
-            let cur = &mut cap.current[s];
-            let same = key == cur.key
+            let key = StateKey::new(s, self.serving(s, serving), rate * (1.0 - error_share));
+            let cur = &cap.current[s];
+            if key == cur.key
                 && rate == cur.rate
                 && error_share == cur.error_share
-                && rotation_slots == cur.rotation_slots;
-            if !same {
-                woken.push((s, cur.stats.busy_slots, cur.rotation_slots));
-                cur.changed_at = now;
+                && rotation_slots == cur.rotation_slots
+            {
+                continue;
             }
+            woken.push((s, cur.stats.busy_slots, cur.rotation_slots));
+            let before = cur.stats.overloaded;
+            let changed_key = key != cur.key;
+            let (stats, weight_id) = if changed_key {
+                (cap.state(model, key), cap.service_weights[s].id(&key))
+            } else {
+                (cur.stats.clone(), cur.weight_id)
+            };
+            let cur = &mut cap.current[s];
             (cur.rate, cur.error_share, cur.rotation_slots) = (rate, error_share, rotation_slots);
-            if key != cur.key {
-                let before = cur.stats.overloaded;
-                cur.key = key;
-                cur.stats = model.capacity_cache.state(model, key);
-                if cur.stats.overloaded != before {
-                    let cause = svc.overload_cause.expect("capacity fidelity");
-                    let overloaded = cur.stats.overloaded;
-                    self.availability
-                        .set_overloaded(model, now, s, overloaded, cause);
-                    let entry_up = self.availability.available(model.entry);
-                    self.slo.entry_changed(now, entry_up);
-                }
+            cur.changed_at = now;
+            (cur.key, cur.stats, cur.weight_id) = (key, stats, weight_id);
+            if cur.stats.overloaded != before {
+                let cause = svc.overload_cause.expect("capacity fidelity");
+                let overloaded = cur.stats.overloaded;
+                self.availability
+                    .set_overloaded(model, now, s, overloaded, cause);
+                let entry_up = self.availability.available(model.entry);
+                self.slo.entry_changed(now, entry_up);
             }
+        }
+        if !woken.is_empty() {
+            cap.route = self.route_outcome(&mut cap);
         }
         self.capacity = Some(cap);
         for (s, busy_rate, offered_slots) in woken {
             self.wake_autoscaler(now, s, busy_rate, offered_slots);
+        }
+    }
+
+    /// Service `s`'s `serving` nodes: how many are slow, and the harmonic mean of their
+    /// factors.
+    fn serving(&self, s: usize, serving: u32) -> Serving {
+        let pool = &self.pools[s];
+        let has_slow = self.model.services[s]
+            .failures
+            .iter()
+            .any(|f| matches!(f.effect, FailureEffect::Slow { .. }));
+        let (mut slow_nodes, mut slow_speed) = (0u32, 0.0);
+        if has_slow {
+            for i in (0..pool.life.len()).filter(|&i| pool.serving_flag[i]) {
+                if pool.slow_factor[i] > 1.0 {
+                    slow_nodes += 1;
+                    slow_speed += 1.0 / pool.slow_factor[i];
+                }
+            }
+        }
+        Serving {
+            nodes: serving,
+            slow_nodes,
+            slow_factor: if slow_nodes > 0 {
+                slow_nodes as f64 / slow_speed
+            } else {
+                1.0
+            },
         }
     }
 
@@ -310,54 +272,53 @@ impl Trial<'_> {
     /// Integrates every metric over the span since the last event, up to `now`.
     pub(super) fn capacity_advance(&mut self, now: SimTime) {
         let model = self.model;
-        let mut cap = self.capacity.take().expect("capacity fidelity");
+        let cap = self.capacity.as_mut().expect("capacity fidelity");
         let all_s = (now - cap.last).as_secs_f64();
         let from = cap.last.max(model.warmup);
         let to = now.min(model.horizon);
-        let dt = if to > from {
-            (to - from).as_secs_f64()
-        } else {
-            0.0
-        };
         cap.last = now;
         for (s, cur) in cap.current.iter().enumerate() {
             cap.busy_total_s[s] += cur.stats.busy_slots * all_s;
         }
-        let route = self.route_outcome(&cap);
-        cap.completions_total += cap.entry_rate * route.completed_share * all_s;
-        if dt > 0.0 {
-            cap.integrate(model, dt, &route);
-            if let Some(target) = self.slo.latency_target() {
-                let requests = cap.entry_rate * dt;
-                let slow = match &route.keys {
-                    Some(keys) if keys.len() == 1 => cap.current[keys[0].service as usize]
-                        .stats
-                        .sojourn
-                        .tail(target.as_secs_f64()),
-                    Some(keys) => model
-                        .capacity_cache
-                        .route(model, keys)
-                        .tail(target.as_secs_f64()),
-                    None => 1.0,
-                };
-                let completed = requests * route.completed_share;
-                self.slo
-                    .record_expected(completed, slow, requests - completed);
+        cap.completions_total += cap.entry_rate * cap.route.completed_share * all_s;
+        if to <= from {
+            return;
+        }
+        let dt = (to - from).as_secs_f64();
+        for (s, cur) in cap.current.iter().enumerate() {
+            let span = Span {
+                dt,
+                rate: cur.rate,
+                error_share: cur.error_share,
+                stats: &cur.stats,
+                timeout_s: model.services[s].timeout.map_or(0.0, |t| t.as_secs_f64()),
+            };
+            let (completed, in_system_s) = add_service_span(&mut cap.services[s], &span);
+            cap.in_system_s += in_system_s;
+            if completed > 0.0 {
+                cap.service_weights[s].add(cur.weight_id, completed);
             }
         }
-        self.capacity = Some(cap);
+        let requests = cap.entry_rate * dt;
+        add_route_span(&mut cap.entry, requests, &cap.route);
+        let completed = requests * cap.route.completed_share;
+        if let Some(id) = cap.route.weight_id {
+            cap.route_weights.add(id, completed);
+        }
+        self.slo
+            .record_expected(completed, cap.route.slow_share, requests - completed);
     }
 
     /// What becomes of a request along the route in the current states.
-    fn route_outcome(&self, cap: &CapacityState) -> RouteOutcome {
+    fn route_outcome(&self, cap: &mut CapacityState) -> RouteOutcome {
+        let model = self.model;
         let mut out = RouteOutcome {
             completed_share: 1.0,
+            latency_known: true,
             ..RouteOutcome::default()
         };
-        let mut keys = Vec::with_capacity(self.model.route.len());
-        let mut known = true;
         let mut no_wait = 1.0;
-        for &s in &self.model.route {
+        for &s in &model.route {
             let cur = &cap.current[s];
             let st = &cur.stats;
             let reach = out.completed_share;
@@ -370,108 +331,48 @@ impl Trial<'_> {
             no_wait *= 1.0 - st.wait_probability;
             out.wait_mean_s += st.wait_mean_s;
             out.latency_mean_s += st.sojourn_mean_s;
-            known &= !st.overloaded;
-            keys.push(cur.key);
+            out.latency_known &= !st.overloaded;
         }
         out.wait_probability = 1.0 - no_wait;
-        out.keys = known.then_some(keys);
+        let keys: Vec<StateKey> = model.route.iter().map(|&s| cap.current[s].key).collect();
+        if out.latency_known && keys.len() > 1 {
+            out.weight_id = Some(cap.route_weights.id(&keys));
+        }
+        let entry = model.route[0];
+        out.slow_share = match (self.slo.latency_target(), out.latency_known, out.weight_id) {
+            (None, _, _) => 0.0,
+            (Some(_), false, _) => 1.0,
+            (Some(t), true, None) => {
+                let stats = &cap.current[entry].stats;
+                cap.service_weights[entry].slow_share(cap.current[entry].weight_id, |_| {
+                    stats.sojourn.tail(t.as_secs_f64())
+                })
+            }
+            (Some(t), true, Some(id)) => cap.route_weights.slow_share(id, |keys| {
+                model
+                    .capacity_cache
+                    .route(model, keys)
+                    .tail(t.as_secs_f64())
+            }),
+        };
         out
     }
 }
 
-/// The end-to-end shares of one span (of requests arriving at the entry).
-#[derive(Default)]
-struct RouteOutcome {
-    completed_share: f64,
-    dropped: f64,
-    timed_out: f64,
-    errors: f64,
-    wait_probability: f64,
-    wait_mean_s: f64,
-    latency_mean_s: f64,
-    /// The route's state keys, unless some service is overloaded (latency unknown).
-    keys: Option<Vec<StateKey>>,
-}
-
 impl CapacityState {
-    /// Adds a measured span of `dt` seconds in the current states.
-    fn integrate(&mut self, model: &Model, dt: f64, route: &RouteOutcome) {
-        for (s, cur) in self.current.iter().enumerate() {
-            let st = &cur.stats;
-            let t = &mut self.services[s];
-            let visits = cur.rate * dt;
-            let sent = visits * (1.0 - cur.error_share);
-            let accepted = sent * (1.0 - st.dropped_share);
-            let timed_out = accepted * st.timeout_share;
-            let completed = accepted - timed_out;
-            t.visits += visits;
-            t.errors += visits - sent;
-            t.dropped += sent - accepted;
-            t.started += accepted;
-            t.timed_out += timed_out;
-            t.completed += completed;
-            t.busy_slot_s += st.busy_slots * dt;
-            if !st.overloaded && completed > 0.0 {
-                t.queued += accepted * st.wait_probability;
-                t.wait_s += accepted * st.wait_mean_s;
-                t.latency_n += completed;
-                t.latency_s += completed * st.sojourn_mean_s;
-                let timeout_s = model.services[s].timeout.map_or(0.0, |x| x.as_secs_f64());
-                self.in_system_s += completed * st.sojourn_mean_s + timed_out * timeout_s;
-                *self.weights[s].entry(cur.key).or_insert(0.0) += completed;
-            }
-        }
-        let requests = self.entry_rate * dt;
-        let e = &mut self.entry;
-        let completed = requests * route.completed_share;
-        e.visits += requests;
-        e.completed += completed;
-        e.dropped += requests * route.dropped;
-        e.timed_out += requests * route.timed_out;
-        e.errors += requests * route.errors;
-        if let Some(keys) = &route.keys
-            && completed > 0.0
-        {
-            e.started += completed;
-            e.queued += completed * route.wait_probability;
-            e.wait_s += completed * route.wait_mean_s;
-            e.latency_n += completed;
-            e.latency_s += completed * route.latency_mean_s;
-            if keys.len() > 1 {
-                *self.route_weights.entry(keys.clone()).or_insert(0.0) += completed;
-            }
-        }
-        debug_assert!(
-            (e.visits - e.completed - e.dropped - e.timed_out - e.errors).abs()
-                <= 1e-9 * e.visits.max(1.0),
-            "conservation of expected requests"
-        );
-    }
-
     /// The latency histograms: per service, and end to end (the entry's own when the
     /// route is one service).
     pub fn histograms(&self, model: &Model) -> (Vec<LatencyHistogram>, LatencyHistogram) {
         let unit = count_unit(model);
-        let record = |hist: &mut LatencyHistogram, atoms: &Atoms, weight: f64| {
-            for &(v, p) in &atoms.0 {
-                let n = (weight * p * unit).round() as u64;
-                if n > 0 && v.is_finite() {
-                    hist.record_n(SimTime::from_secs_f64(v), n);
-                }
-            }
-        };
+        let cache = &model.capacity_cache;
         let per_service: Vec<LatencyHistogram> = self
-            .weights
+            .service_weights
             .iter()
             .map(|w| {
                 let mut hist = LatencyHistogram::default();
-                for (&key, &weight) in w {
-                    record(
-                        &mut hist,
-                        &model.capacity_cache.state(model, key).sojourn,
-                        weight,
-                    );
-                }
+                w.record(&mut hist, unit, |&key| {
+                    cache.state(model, key).sojourn.clone()
+                });
                 hist
             })
             .collect();
@@ -479,9 +380,8 @@ impl CapacityState {
             per_service[model.route[0]].clone()
         } else {
             let mut hist = LatencyHistogram::default();
-            for (keys, &weight) in &self.route_weights {
-                record(&mut hist, &model.capacity_cache.route(model, keys), weight);
-            }
+            self.route_weights
+                .record(&mut hist, unit, |keys| (*cache.route(model, keys)).clone());
             hist
         };
         (per_service, end_to_end)

@@ -1,0 +1,88 @@
+//! A service state's figures, worked out once per model: a state's figures are a pure
+//! function of its [`StateKey`], so every trial and thread may share them, and results do
+//! not depend on which trial met a state first.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::atoms::{Atoms, levels};
+use super::queueing::{Serving, StateStats, state_stats};
+use crate::model::Model;
+
+/// A service's state as the closed forms see it; the rate and the slow factor are rounded
+/// to f32, so states met again (the same hour of another day) are recognised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StateKey {
+    pub service: u32,
+    pub nodes: u32,
+    pub slow_nodes: u32,
+    pub slow_factor_bits: u32,
+    pub rate_bits: u32,
+}
+
+impl StateKey {
+    /// The key of service `s` with `serving` nodes receiving `rate_per_s` visits.
+    pub fn new(s: usize, serving: Serving, rate_per_s: f64) -> StateKey {
+        StateKey {
+            service: s as u32,
+            nodes: serving.nodes,
+            slow_nodes: serving.slow_nodes,
+            slow_factor_bits: (serving.slow_factor as f32).to_bits(),
+            rate_bits: (rate_per_s as f32).to_bits(),
+        }
+    }
+}
+
+/// States and routes already worked out, shared by every trial of a model.
+#[derive(Debug, Default)]
+pub struct CapacityCache {
+    states: Mutex<HashMap<StateKey, Arc<StateStats>>>,
+    routes: Mutex<HashMap<Vec<StateKey>, Arc<Atoms>>>,
+    /// Per service: its service-time quantiles at the standard levels.
+    service_time: OnceLock<Vec<Vec<f64>>>,
+}
+
+impl CapacityCache {
+    /// The figures of state `key`.
+    pub fn state(&self, model: &Model, key: StateKey) -> Arc<StateStats> {
+        if let Some(st) = self.states.lock().expect("no panics hold it").get(&key) {
+            return st.clone();
+        }
+        let quantiles = self.service_time.get_or_init(|| {
+            let u: Vec<f64> = levels().iter().map(|l| l.0).collect();
+            model
+                .services
+                .iter()
+                .map(|s| s.service_spec.quantiles_s(&u))
+                .collect()
+        });
+        let s = key.service as usize;
+        let serving = Serving {
+            nodes: key.nodes,
+            slow_nodes: key.slow_nodes,
+            slow_factor: f32::from_bits(key.slow_factor_bits) as f64,
+        };
+        let rate = f32::from_bits(key.rate_bits) as f64;
+        let st = Arc::new(state_stats(
+            &model.services[s],
+            &quantiles[s],
+            serving,
+            rate,
+        ));
+        let mut states = self.states.lock().expect("no panics hold it");
+        states.entry(key).or_insert(st).clone()
+    }
+
+    /// End-to-end latency of a route whose services are in `keys` (none overloaded).
+    pub fn route(&self, model: &Model, keys: &[StateKey]) -> Arc<Atoms> {
+        if let Some(a) = self.routes.lock().expect("no panics hold it").get(keys) {
+            return a.clone();
+        }
+        let mut sum = self.state(model, keys[0]).sojourn.clone();
+        for &k in &keys[1..] {
+            sum = sum.convolve(&self.state(model, k).sojourn.coarse());
+        }
+        let mut routes = self.routes.lock().expect("no panics hold it");
+        routes.entry(keys.to_vec()).or_insert(Arc::new(sum)).clone()
+    }
+}
