@@ -88,6 +88,7 @@ impl Trial<'_> {
             return;
         }
         pool.healthy[i] = healthy;
+        self.data_detected(now, s, i);
         if !healthy {
             self.consider_replacement(now, s, i);
         }

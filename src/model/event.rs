@@ -60,4 +60,12 @@ pub enum Event {
     DrainDone { service: u32, node: u32, life: u32 },
     /// An unhealthy node is due for replacement.
     Replace { service: u32, node: u32, life: u32 },
+    /// A lost node's replicas are re-created (unless `generation` is stale).
+    RereplicationDone {
+        service: u32,
+        node: u32,
+        generation: u32,
+    },
+    /// A storage service's restore from backup completes.
+    RestoreDone { service: u32 },
 }

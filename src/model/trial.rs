@@ -4,6 +4,7 @@
 
 use super::autoscale::Scaler;
 use super::availability::AvailabilityLog;
+use super::data::DataState;
 use super::event::Event;
 use super::failures::Crews;
 use super::pool::Pool;
@@ -66,6 +67,10 @@ pub(super) struct Trial<'m> {
     pub slo: SloWindows,
     /// Per service: its autoscaler, if it has one.
     pub scalers: Vec<Option<Scaler>>,
+    /// Per service: its data's state, if it has data.
+    pub data: Vec<Option<DataState>>,
+    /// Per outage: the nodes a random outage in progress struck.
+    pub struck: Vec<Vec<(u32, u32)>>,
 }
 
 /// Simulates trial `trial` of `model` and reports what it measured.
@@ -99,6 +104,17 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
         cause: 0,
         slo: SloWindows::new(model),
         scalers: model.services.iter().map(|_| None).collect(),
+        data: model
+            .services
+            .iter()
+            .enumerate()
+            .map(|(s, svc)| {
+                svc.data
+                    .as_ref()
+                    .map(|d| DataState::new(d, model.seed, trial, s))
+            })
+            .collect(),
+        struck: vec![Vec::new(); model.outages.len()],
     };
     t.schedule_next_arrival(SimTime::ZERO);
     t.queue.schedule(t.series.first(), Event::Sample);
@@ -193,6 +209,12 @@ impl Trial<'_> {
                 service,
                 generation,
             } => self.on_failover_done(now, service as usize, generation),
+            Event::RereplicationDone {
+                service,
+                node,
+                generation,
+            } => self.on_rereplication_done(now, service as usize, node as usize, generation),
+            Event::RestoreDone { service } => self.on_restore_done(now, service as usize),
             Event::SloWindowEnd => {
                 let up = self.availability.available(self.model.entry);
                 if let Some(next) = self.slo.close_window(now, up) {
@@ -233,6 +255,7 @@ impl Trial<'_> {
             in_system_ns,
             &availability,
         );
+        super::collect::data_metrics(&mut result.metrics, self.model, &self.data);
         if self.model.slo.is_some() {
             let (met, windows) = self.slo.compliance();
             result.metrics.insert(

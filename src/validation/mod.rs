@@ -147,6 +147,8 @@ pub fn service(
         redundancy: Redundancy::ActiveActive { min_healthy: 1 },
         autoscaling: None,
         cost_per_hour: 0.0,
+        data: None,
+        backup: None,
     }
 }
 
