@@ -6,7 +6,7 @@
 //! below nodes / 2⁶⁴). Copyset placement stores only its groups (scatter_width / (r − 1)
 //! permutations of the nodes). So a million chunks cost no memory; what a loss costs is a
 //! scan of the chunks, which runs only when at least `replicas` nodes are in the lost state
-//! at once (≈ 2 ms per million chunks), and a bitset of the chunks lost (allocated at the
+//! at once (3 to 4 ms per million chunks on one core), and a bitset of the chunks lost (allocated at the
 //! first loss).
 //!
 //! The rules (docs/SCENARIOS.md states them for users):
