@@ -474,3 +474,41 @@ ttr = { dist = "constant", value = "1h" }
     assert!((got - expected).abs() < 4.5 * 3.84, "{got} vs {expected}");
     assert_eq!(mean(&m, "data_loss_probability"), 1.0);
 }
+
+#[test]
+fn schema_covers_the_data_keys() {
+    let schema = nines::scenario::json_schema();
+    let defs = &schema["$defs"];
+    let service = &defs["ServiceRaw"]["properties"];
+    for key in ["data", "backup"] {
+        assert!(service.get(key).is_some(), "services.{key}");
+    }
+    for key in [
+        "size",
+        "chunks",
+        "replicas",
+        "placement",
+        "scatter_width",
+        "rereplication",
+    ] {
+        assert!(
+            defs["DataRaw"]["properties"].get(key).is_some(),
+            "data.{key}"
+        );
+    }
+    for key in ["full_every", "log_shipping", "restore_rate", "kind"] {
+        assert!(
+            defs["BackupRaw"]["properties"].get(key).is_some(),
+            "backup.{key}"
+        );
+    }
+    for key in ["fraction", "loses_data"] {
+        assert!(
+            defs["OutageRaw"]["properties"].get(key).is_some(),
+            "outages.{key}"
+        );
+    }
+    // loses_data belongs to the crash alternative of a failure mode; corrupt is an effect.
+    let failure = defs["Failure"]["oneOf"].to_string();
+    assert!(failure.contains("loses_data") && failure.contains("corrupt"));
+}
