@@ -370,6 +370,22 @@ fn rack_aware_placement_survives_a_rack_but_not_a_zone() {
     assert_eq!(mean(&zone, "data_loss_probability"), 1.0);
     let random = simulate(&ok(&racks("a1", "random")), None);
     assert_eq!(mean(&random, "data_loss_probability"), 1.0);
+    // How many: under rack-aware placement a chunk is inside zone a when its first replica
+    // is (1/2) and its second is in the other rack of zone a (3 of the 9 nodes outside the
+    // first's rack): p = 1/6, so chunks lost per trial ~ Binomial(20,000, 1/6), mean
+    // 3,333.3, sd 52.7, and the mean over 20 trials has sd 11.8. Random placement in rack
+    // a1: p = 1/220, mean 90.9, sd 9.51 per trial, 2.13 over 20. Each bound is 4.5 sd (a
+    // correct simulator misses it with probability < 10⁻⁵).
+    let zone_lost = mean(&zone, "chunks_lost_mean");
+    assert!(
+        (zone_lost - 20_000.0 / 6.0).abs() < 4.5 * 11.8,
+        "{zone_lost}"
+    );
+    let random_lost = mean(&random, "chunks_lost_mean");
+    assert!(
+        (random_lost - 20_000.0 / 220.0).abs() < 4.5 * 2.13,
+        "{random_lost}"
+    );
 }
 
 /// One database node, one replica of 500 GB; a disk loss (or a corruption) at a fixed time
