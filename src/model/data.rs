@@ -364,9 +364,10 @@ impl DataState {
     }
 }
 
-/// SplitMix64 of (key, chunk, draw).
+/// SplitMix64 of (key, chunk, draw): chunk and draw in separate halves of the word, so no
+/// two (chunk, draw) pairs collide.
 fn hash(key: u64, c: u32, k: u64) -> u64 {
-    let mut z = key ^ ((c as u64) << 8 | k).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut z = key ^ ((c as u64) << 32 | k).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
