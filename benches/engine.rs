@@ -57,6 +57,8 @@ fn mm10(nodes: u32, concurrency: u32) -> Model {
             redundancy: Redundancy::ActiveActive { min_healthy: 1 },
             autoscaling: None,
             cost_per_hour: 0.0,
+            data: None,
+            backup: None,
         }],
         topology: Default::default(),
         outages: vec![],

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use crate::metrics::{LatencyHistogram, TrialResult};
 use crate::model::{Model, run_trial};
-use crate::stats::{MetricSummary, add_nines, summarize};
+use crate::stats::{MetricSummary, add_durability, add_nines, summarize};
 
 /// Metrics the stopping rule watches (those defined in a run).
 pub const HEADLINE_METRICS: [&str; 5] = [
@@ -148,6 +148,7 @@ impl Gathered {
     pub fn summary(&self) -> BTreeMap<String, MetricSummary> {
         let mut summary = summarize(&self.trials, &self.histograms);
         add_nines(&mut summary);
+        add_durability(&mut summary);
         summary
     }
 

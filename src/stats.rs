@@ -155,6 +155,48 @@ pub fn add_nines(summary: &mut BTreeMap<String, MetricSummary>) {
     summary.extend(derived);
 }
 
+/// Adds `durability` and `durability_nines` (and their `<prefix>` forms) for every
+/// `data_loss_events_per_year` metric: durability = exp(−rate × 1 year), the probability of
+/// no data loss in a year when losses come as a Poisson process at the measured rate;
+/// the transform of the mean and CI bounds (decreasing, so the bounds swap). Its nines are
+/// −log10(1 − durability), undefined (null) when no loss was seen.
+pub fn add_durability(summary: &mut BTreeMap<String, MetricSummary>) {
+    let derived: Vec<(String, MetricSummary)> = summary
+        .iter()
+        .filter(|(name, _)| name.ends_with("data_loss_events_per_year"))
+        .flat_map(|(name, r)| {
+            let prefix = name.trim_end_matches("data_loss_events_per_year");
+            let d = |v: Option<f64>| v.map(|x| (-x).exp());
+            let durability = MetricSummary {
+                mean: d(r.mean),
+                std: None,
+                ci95_low: d(r.ci95_high),
+                ci95_high: d(r.ci95_low),
+                min: d(r.max),
+                max: d(r.min),
+                trials: r.trials,
+                pooled: false,
+            };
+            let f = |v: Option<f64>| v.and_then(nines_of);
+            let nines = MetricSummary {
+                mean: f(durability.mean),
+                std: None,
+                ci95_low: f(durability.ci95_low),
+                ci95_high: f(durability.ci95_high),
+                min: f(durability.min),
+                max: f(durability.max),
+                trials: r.trials,
+                pooled: false,
+            };
+            [
+                (format!("{prefix}durability"), durability),
+                (format!("{prefix}durability_nines"), nines),
+            ]
+        })
+        .collect();
+    summary.extend(derived);
+}
+
 /// One cause's part of the entry service's downtime.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CauseShare {

@@ -12,6 +12,9 @@
 //! - [`k_out_of_n`]: k-out-of-n groups of exponential nodes with r repair crews (quorums
 //!   included), from the birth-death chain.
 //! - [`active_standby`](mod@active_standby): a primary/hot-standby pair with a deterministic failover time.
+//! - [`durability`]: mean time to data loss and P(loss by t) of a replica group (absorbing
+//!   chain, parallel or serial re-replication), P(losing F of N nodes loses a chunk) under
+//!   random and copyset placement, the mean RPO of periodic backups.
 //!
 //! Invariants: every function is pure f64 arithmetic with no I/O; each states its formula,
 //! its assumptions and a source; a model with no steady state (utilization >= 1) or with a
@@ -23,6 +26,7 @@ pub mod active_standby;
 pub mod availability;
 #[cfg(test)]
 mod ctmc_solve;
+pub mod durability;
 pub mod erlang;
 pub mod k_out_of_n;
 pub mod mg1;
@@ -32,6 +36,7 @@ pub mod supermarket;
 
 pub use active_standby::active_standby;
 pub use availability::{Availability, lognormal_mean_s, single_unit, weibull_mean_s};
+pub use durability::ReplicaGroup;
 pub use erlang::{erlang_b, erlang_c};
 pub use k_out_of_n::RepairableGroup;
 pub use mg1::{md1_mean_wait_s, mg1_mean_in_queue, mg1_mean_response_s, mg1_mean_wait_s};

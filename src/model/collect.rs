@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use super::Model;
 use super::availability::ServiceAvailability;
+use super::data::{DataCounts, DataState};
 use super::pool::Pool;
 use super::trial::Totals;
 use crate::metrics::{LatencyHistogram, Observation, TrialResult};
@@ -248,4 +249,81 @@ pub(super) fn trial_result(
         outages: Vec::new(),
         downtime_by_cause_s: Vec::new(),
     }
+}
+
+/// The data-protection metrics (only when some service has `data`): at the top level summed
+/// over the storage services, and per service under `services.<name>.`.
+///
+/// `data_loss_events_per_year` counts chunks losing their last replica and noticed
+/// corruptions; `data_loss_probability` is 1 in a trial with at least one; `chunks_lost_mean`
+/// (chunks per replica-loss event), `rpo_mean_s`, `rto_mean_s` (per restore), `rpo_max_s`
+/// (the trial's largest) and `time_to_first_data_loss_s` (from time zero) are pooled.
+/// `durability` is derived across trials from the event rate (`stats::add_durability`).
+pub(super) fn data_metrics(
+    metrics: &mut BTreeMap<String, Observation>,
+    model: &Model,
+    data: &[Option<DataState>],
+) {
+    if data.iter().all(Option::is_none) {
+        return;
+    }
+    let years = model.measured_s() / SECONDS_PER_YEAR;
+    let mut total = DataCounts::default();
+    for (svc, st) in model.services.iter().zip(data) {
+        let Some(st) = st else { continue };
+        let c = &st.counts;
+        data_observations(metrics, &format!("services.{}.", svc.name), c, years);
+        total.loss_events += c.loss_events;
+        total.corruption_events += c.corruption_events;
+        total.chunks_lost += c.chunks_lost;
+        total.restores += c.restores;
+        total.rpo_sum_s += c.rpo_sum_s;
+        total.rpo_max_s = total.rpo_max_s.max(c.rpo_max_s);
+        total.rto_sum_s += c.rto_sum_s;
+        total.first_loss = match (total.first_loss, c.first_loss) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    data_observations(metrics, "", &total, years);
+}
+
+fn data_observations(
+    metrics: &mut BTreeMap<String, Observation>,
+    prefix: &str,
+    c: &DataCounts,
+    years: f64,
+) {
+    let events = c.loss_events + c.corruption_events;
+    let mut put = |name: &str, o: Observation| {
+        metrics.insert(format!("{prefix}{name}"), o);
+    };
+    let ratio = |num: f64, den: f64| Observation::Ratio { num, den };
+    put(
+        "data_loss_events_per_year",
+        Observation::Value(events as f64 / years),
+    );
+    put(
+        "corruption_events_per_year",
+        Observation::Value(c.corruption_events as f64 / years),
+    );
+    put(
+        "data_loss_probability",
+        Observation::Value((events > 0) as u8 as f64),
+    );
+    put(
+        "chunks_lost_mean",
+        ratio(c.chunks_lost as f64, c.loss_events as f64),
+    );
+    put("rpo_mean_s", ratio(c.rpo_sum_s, c.restores as f64));
+    put(
+        "rpo_max_s",
+        ratio(c.rpo_max_s, (c.restores > 0) as u8 as f64),
+    );
+    put("rto_mean_s", ratio(c.rto_sum_s, c.restores as f64));
+    let first = c.first_loss.map_or(0.0, |t| t.as_secs_f64());
+    put(
+        "time_to_first_data_loss_s",
+        ratio(first, c.first_loss.is_some() as u8 as f64),
+    );
 }

@@ -25,6 +25,11 @@ impl Trial<'_> {
             }
             self.drop_node_work(now, s, i);
         }
+        if working && !self.pools[s].was_working[i] {
+            // A node back without its replicas reports them missing (HDFS: its block
+            // report), even if the health check never marked it dead.
+            self.data_detected(now, s, i);
+        }
         self.pools[s].was_working[i] = working;
         match &self.model.services[s].health_check {
             None => self.set_healthy(now, s, i, working),
@@ -91,6 +96,7 @@ impl Trial<'_> {
             return;
         }
         pool.healthy[i] = healthy;
+        self.data_detected(now, s, i);
         if !healthy {
             self.consider_replacement(now, s, i);
         }

@@ -74,6 +74,29 @@ impl Placement {
     }
 }
 
+impl Placement {
+    /// Per service, per initial node: the id of the rack holding it (`u32::MAX` outside
+    /// any rack).
+    pub fn node_racks(&self, scenario: &Scenario) -> Vec<Vec<u32>> {
+        let mut racks: Vec<Vec<u32>> = scenario
+            .services
+            .iter()
+            .map(|spec| vec![u32::MAX; spec.nodes as usize])
+            .collect();
+        for (d, members) in self.domain_nodes.iter().enumerate() {
+            if scenario.topology.domains[d].kind != DomainKind::Rack {
+                continue;
+            }
+            for &(s, i) in members {
+                if let Some(slot) = racks[s as usize].get_mut(i as usize) {
+                    *slot = d as u32;
+                }
+            }
+        }
+        racks
+    }
+}
+
 /// Node slots of a service: its nodes, or twice an autoscaler's maximum (room to grow to
 /// `max` while as many drain). Every slot has its place, so a launched node lands in the
 /// zone and rack of its slot.
@@ -85,17 +108,34 @@ pub fn slots(spec: &ServiceSpec) -> usize {
 }
 
 /// The outage processes: one clock per struck domain, each with its cause label.
-pub fn compile_outages(scenario: &Scenario, causes: &mut Vec<String>) -> Vec<OutageModel> {
+/// `all_nodes` is the number of nodes a random outage draws from.
+pub fn compile_outages(
+    scenario: &Scenario,
+    causes: &mut Vec<String>,
+    all_nodes: usize,
+) -> Vec<OutageModel> {
     let domains = &scenario.topology.domains;
     scenario
         .outages
         .iter()
         .map(|o| {
+            if let OutageScope::Random { fraction } = o.scope {
+                let count = ((fraction * all_nodes as f64).round() as usize).clamp(1, all_nodes);
+                return OutageModel {
+                    effect: o.effect,
+                    ttf: o.ttf.sampler(),
+                    ttr: o.ttr.sampler(),
+                    domains: vec![(usize::MAX, push_cause(causes, o.name.clone()))],
+                    random_count: Some(count),
+                    loses_data: o.loses_data,
+                };
+            }
             let struck: Vec<usize> = match &o.scope {
                 OutageScope::EachOf(kind) => (0..domains.len())
                     .filter(|&d| domains[d].kind == *kind)
                     .collect(),
                 OutageScope::Domain(d) => vec![*d],
+                OutageScope::Random { .. } => Vec::new(),
             };
             let domains_with_causes: Vec<(usize, CauseId)> = struck
                 .into_iter()
@@ -111,6 +151,8 @@ pub fn compile_outages(scenario: &Scenario, causes: &mut Vec<String>) -> Vec<Out
                 ttf: o.ttf.sampler(),
                 ttr: o.ttr.sampler(),
                 domains: domains_with_causes,
+                random_count: None,
+                loses_data: o.loses_data,
             }
         })
         .collect()

@@ -62,4 +62,12 @@ pub enum Event {
     Replace { service: u32, node: u32, life: u32 },
     /// Capacity fidelity: the workload rate changes.
     RateStep,
+    /// A lost node's replicas are re-created (unless `generation` is stale).
+    RereplicationDone {
+        service: u32,
+        node: u32,
+        generation: u32,
+    },
+    /// A storage service's restore from backup completes.
+    RestoreDone { service: u32 },
 }

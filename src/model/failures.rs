@@ -9,6 +9,8 @@
 
 use std::collections::VecDeque;
 
+use rand::RngExt;
+
 use super::pool::Life;
 use super::trial::Trial;
 use super::{CauseId, Event};
@@ -85,6 +87,13 @@ impl Trial<'_> {
             pool.down[i] += 1;
         }
         self.refresh_slow_factor(s, i);
+        if mode.loses_data {
+            self.data_node_lost(now, s, i);
+            self.check_data_loss(now, s);
+        }
+        if mode.effect == FailureEffect::Corrupt {
+            self.data_corrupted(now, s, i);
+        }
         self.node_changed(now, s, i);
         let ttr_now = match (&mut self.crews.free, mode.needs_crew()) {
             (_, false) | (None, true) => true,
@@ -148,6 +157,9 @@ impl Trial<'_> {
         }
         let mode = &self.model.services[s].failures[m];
         let (down, crew) = (mode.takes_node_down(), mode.needs_crew());
+        if mode.effect == FailureEffect::Corrupt {
+            self.data_corruption_noticed(now, s, i);
+        }
         let pool = &mut self.pools[s];
         pool.active_modes[i] &= !(1 << m);
         if down {
@@ -191,12 +203,30 @@ impl Trial<'_> {
     }
 
     pub(super) fn on_outage(&mut self, now: SimTime, o: usize, k: usize, starts: bool) {
-        let outage = &self.model.outages[o];
+        let model = self.model;
+        let outage = &model.outages[o];
         let (domain, cause): (usize, CauseId) = outage.domains[k];
         if starts {
             self.cause = cause;
         }
-        for &(s, i) in &self.model.domain_nodes[domain] {
+        let struck: Vec<(u32, u32)> = match outage.random_count {
+            None => model.domain_nodes[domain].clone(),
+            Some(count) if starts => {
+                // A uniform `count`-subset of all nodes: a partial Fisher-Yates shuffle.
+                let mut all = model.all_nodes.clone();
+                let rng = &mut self.outage_rng[o][k];
+                for j in 0..count {
+                    let pick = rng.random_range(j..all.len());
+                    all.swap(j, pick);
+                }
+                all.truncate(count);
+                self.struck[o] = all.clone();
+                all
+            }
+            Some(_) => std::mem::take(&mut self.struck[o]),
+        };
+        let data_lost = starts && outage.loses_data && outage.effect == OutageEffect::Down;
+        for &(s, i) in &struck {
             let (s, i) = (s as usize, i as usize);
             let pool = &mut self.pools[s];
             let counter = match outage.effect {
@@ -209,7 +239,21 @@ impl Trial<'_> {
             } else {
                 *counter -= 1;
             }
-            self.node_changed(now, s, i);
+            if data_lost {
+                // Every struck node is marked first, so the loss check sees them together.
+                self.data_node_lost(now, s, i);
+            } else {
+                self.node_changed(now, s, i);
+            }
+        }
+        if data_lost {
+            for s in 0..model.services.len() {
+                self.check_data_loss(now, s);
+            }
+            self.cause = cause;
+            for &(s, i) in &struck {
+                self.node_changed(now, s as usize, i as usize);
+            }
         }
         let (next, event) = if starts {
             let ttr = outage.ttr.sample(&mut self.outage_rng[o][k]);

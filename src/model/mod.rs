@@ -10,6 +10,7 @@ mod autoscale;
 mod availability;
 mod capacity;
 mod collect;
+mod data;
 mod detection;
 mod domains;
 mod event;
@@ -62,6 +63,14 @@ pub(crate) mod streams {
     pub fn boot(s: usize) -> u64 {
         (6 << 32) | s as u64
     }
+    /// Replica placement of service `s`'s data (its hash key, copyset permutations).
+    pub fn placement(s: usize) -> u64 {
+        (7 << 32) | s as u64
+    }
+    /// Re-replication times of service `s`'s data.
+    pub fn rereplication(s: usize) -> u64 {
+        (8 << 32) | s as u64
+    }
 }
 
 /// Index into [`Model::causes`]: what an outage is attributed to.
@@ -74,17 +83,24 @@ pub struct FailureModel {
     pub effect: FailureEffect,
     pub ttf: Dist,
     pub ttr: Dist,
+    /// The node's replicas are gone when it strikes.
+    pub loses_data: bool,
 }
 
 impl FailureModel {
-    /// Whether the node is down (not merely slow) while this failure lasts.
+    /// Whether the node is down (not merely slow or silently corrupt) while this failure
+    /// lasts.
     pub fn takes_node_down(&self) -> bool {
-        !matches!(self.effect, FailureEffect::Slow { .. })
+        !matches!(
+            self.effect,
+            FailureEffect::Slow { .. } | FailureEffect::Corrupt
+        )
     }
 
-    /// Whether its repair waits for a crew (`restart` recovers by itself).
+    /// Whether its repair waits for a crew (`restart` recovers by itself; a corruption's
+    /// "repair" is its being noticed).
     pub fn needs_crew(&self) -> bool {
-        !matches!(self.effect, FailureEffect::Restart)
+        !matches!(self.effect, FailureEffect::Restart | FailureEffect::Corrupt)
     }
 }
 
@@ -94,8 +110,13 @@ pub struct OutageModel {
     pub effect: OutageEffect,
     pub ttf: Dist,
     pub ttr: Dist,
-    /// The domains it strikes, each with its own clock, and the cause of each.
+    /// The domains it strikes, each with its own clock, and the cause of each; a random
+    /// outage has one entry, its domain `usize::MAX`.
     pub domains: Vec<(DomainId, CauseId)>,
+    /// A random outage: how many nodes (of [`Model::all_nodes`]) each one strikes.
+    pub random_count: Option<usize>,
+    /// The struck nodes lose their replicas.
+    pub loses_data: bool,
 }
 
 /// A service, ready to simulate.
@@ -134,6 +155,8 @@ pub struct ServiceModel {
     pub visits_per_request: u32,
     /// Capacity fidelity: the cause its overloads are attributed to.
     pub overload_cause: Option<CauseId>,
+    /// Its data (storage services with `data`).
+    pub data: Option<data::DataModel>,
 }
 
 /// A scenario compiled for simulation. Immutable and shared by all trials.
@@ -163,6 +186,8 @@ pub struct Model {
     pub domain_nodes: Vec<Vec<(u32, u32)>>,
     /// Per domain: the cross-zone latency of a zone (zero for other domains).
     pub zone_latency: Vec<SimTime>,
+    /// Every (service, node) of the initial nodes: what a random outage draws from.
+    pub all_nodes: Vec<(u32, u32)>,
     /// Repair crews; `None` is unlimited.
     pub crews: Option<u32>,
     pub slo: Option<SloSpec>,
@@ -178,6 +203,7 @@ impl Model {
         let mut causes = Vec::new();
         let placement = domains::Placement::new(scenario);
         let capacity = scenario.run.fidelity == Fidelity::Capacity;
+        let node_racks = placement.node_racks(scenario);
         let services: Vec<ServiceModel> = scenario
             .services
             .iter()
@@ -199,6 +225,7 @@ impl Model {
                         effect: f.effect.clone(),
                         ttf: f.ttf.sampler(),
                         ttr: f.ttr.sampler(),
+                        loses_data: f.loses_data,
                     })
                     .collect(),
                 health_check: spec.health_check.clone(),
@@ -218,9 +245,26 @@ impl Model {
                 service_spec: spec.service_time.clone(),
                 visits_per_request: route.iter().filter(|&&r| r == s).count() as u32,
                 overload_cause: None,
+                data: spec.data.as_ref().map(|d| {
+                    let loss = push_cause(&mut causes, format!("{}: data_loss", spec.name));
+                    let corruption = push_cause(&mut causes, format!("{}: corruption", spec.name));
+                    data::DataModel::new(
+                        d,
+                        spec.backup.as_ref(),
+                        spec.nodes,
+                        &node_racks[s],
+                        (loss, corruption),
+                    )
+                }),
             })
             .collect();
-        let outages = domains::compile_outages(scenario, &mut causes);
+        let all_nodes: Vec<(u32, u32)> = scenario
+            .services
+            .iter()
+            .enumerate()
+            .flat_map(|(s, spec)| (0..spec.nodes).map(move |i| (s as u32, i)))
+            .collect();
+        let outages = domains::compile_outages(scenario, &mut causes, all_nodes.len());
         let mut services = services;
         if capacity {
             for svc in &mut services {
@@ -244,6 +288,7 @@ impl Model {
             outages,
             domain_nodes: placement.domain_nodes,
             zone_latency: placement.zone_latency,
+            all_nodes,
             crews: scenario.repair.crews,
             slo: scenario.slo.clone(),
             capacity_cache: Default::default(),

@@ -6,6 +6,7 @@ use super::autoscale::Scaler;
 use super::availability::AvailabilityLog;
 use super::capacity::CapacityState;
 use super::collect::{Measured, entry_tally, service_tally, trial_result};
+use super::data::DataState;
 use super::event::Event;
 use super::failures::Crews;
 use super::pool::Pool;
@@ -71,6 +72,10 @@ pub(super) struct Trial<'m> {
     pub scalers: Vec<Option<Scaler>>,
     /// Capacity fidelity's state (`None` in request fidelity).
     pub capacity: Option<Box<CapacityState>>,
+    /// Per service: its data's state, if it has data.
+    pub data: Vec<Option<DataState>>,
+    /// Per outage: the nodes a random outage in progress struck.
+    pub struck: Vec<Vec<(u32, u32)>>,
 }
 
 /// Simulates trial `trial` of `model` and reports what it measured.
@@ -105,6 +110,17 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
         slo: SloWindows::new(model),
         scalers: model.services.iter().map(|_| None).collect(),
         capacity: None,
+        data: model
+            .services
+            .iter()
+            .enumerate()
+            .map(|(s, svc)| {
+                svc.data
+                    .as_ref()
+                    .map(|d| DataState::new(d, model.seed, trial, s))
+            })
+            .collect(),
+        struck: vec![Vec::new(); model.outages.len()],
     };
     let capacity = model.fidelity == Fidelity::Capacity;
     if capacity {
@@ -203,6 +219,12 @@ impl Trial<'_> {
                 service,
                 generation,
             } => self.on_failover_done(now, service as usize, generation),
+            Event::RereplicationDone {
+                service,
+                node,
+                generation,
+            } => self.on_rereplication_done(now, service as usize, node as usize, generation),
+            Event::RestoreDone { service } => self.on_restore_done(now, service as usize),
             Event::SloWindowEnd => {
                 let up = self.availability.available(self.model.entry);
                 if let Some(next) = self.slo.close_window(now, up) {
@@ -274,6 +296,7 @@ impl Trial<'_> {
             }
         };
         let mut result = trial_result(trial, self.model, &mut self.pools, measured, &availability);
+        super::collect::data_metrics(&mut result.metrics, self.model, &self.data);
         if self.model.slo.is_some() {
             let (met, windows) = self.slo.compliance();
             result.metrics.insert(

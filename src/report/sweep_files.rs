@@ -14,7 +14,7 @@ use crate::stats::MetricSummary;
 use crate::sweep::{Axis, label};
 
 /// Headline metrics of a sweep: (metric, title, axis description, scale to the axis unit).
-pub const SWEEP_PLOTS: [(&str, &str, &str, f64); 5] = [
+pub const SWEEP_PLOTS: [(&str, &str, &str, f64); 8] = [
     ("latency_p99_s", "p99 latency", "p99 latency (ms)", 1e3),
     ("availability", "Availability", "availability (%)", 100.0),
     (
@@ -35,6 +35,14 @@ pub const SWEEP_PLOTS: [(&str, &str, &str, f64); 5] = [
         "cost per year (currency of cost_per_hour)",
         1.0,
     ),
+    (
+        "data_loss_events_per_year",
+        "Data loss",
+        "data-loss events per year",
+        1.0,
+    ),
+    ("rpo_mean_s", "RPO", "mean RPO (s)", 1.0),
+    ("rto_mean_s", "RTO", "mean RTO (s)", 1.0),
 ];
 
 /// A finished sweep.

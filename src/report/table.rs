@@ -7,7 +7,7 @@ use super::format_number;
 use crate::stats::{CauseShare, MetricSummary};
 
 /// Metrics shown, in order, when defined.
-pub const SHOWN: [&str; 17] = [
+pub const SHOWN: [&str; 25] = [
     "availability",
     "nines",
     "downtime_minutes_per_year",
@@ -25,6 +25,14 @@ pub const SHOWN: [&str; 17] = [
     "utilization",
     "dropped_ratio",
     "timeout_ratio",
+    "data_loss_events_per_year",
+    "data_loss_probability",
+    "durability",
+    "durability_nines",
+    "chunks_lost_mean",
+    "rpo_mean_s",
+    "rpo_max_s",
+    "rto_mean_s",
 ];
 
 /// The table as text: metric, mean, and the 95% CI; then where the downtime came from.

@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+mod data;
 mod diagnostic;
 mod distribution;
 mod domains;
@@ -96,8 +97,11 @@ pub struct FailureMode {
     pub effect: FailureEffect,
     /// Time to failure, from the node's start or its last recovery from this mode.
     pub ttf: DistSpec,
-    /// Time to repair (for `crash` and `slow`, from the moment a repair crew takes it on).
+    /// Time to repair (for `crash` and `slow`, from the moment a repair crew takes it on);
+    /// for `corrupt`, the time until the corruption is noticed.
     pub ttr: DistSpec,
+    /// `crash` only: the node's replicas are gone when it strikes (a disk or host loss).
+    pub loses_data: bool,
 }
 
 /// What a failure does to a node.
@@ -109,6 +113,10 @@ pub enum FailureEffect {
     Slow { factor: f64 },
     /// The node is down for a short software recovery, which needs no repair crew.
     Restart,
+    /// A logical corruption of the service's data, which every replica copies: the node
+    /// stays up; after `ttr` the corruption is noticed and the service restores from its
+    /// backup (the service must have one). Needs no repair crew.
+    Corrupt,
 }
 
 /// `health_check`: how the balancer learns that nodes failed or recovered.
@@ -146,6 +154,8 @@ pub struct OutageSpec {
     pub ttf: DistSpec,
     /// Outage length.
     pub ttr: DistSpec,
+    /// `down` only: the struck nodes lose their replicas.
+    pub loses_data: bool,
 }
 
 /// Which domains an outage strikes.
@@ -155,6 +165,9 @@ pub enum OutageScope {
     EachOf(DomainKind),
     /// One named domain.
     Domain(DomainId),
+    /// `round(fraction x all nodes)` nodes (at least one) of all services, drawn uniformly
+    /// without replacement at each start: a power event. One clock.
+    Random { fraction: f64 },
 }
 
 /// What an outage does to the nodes inside the domain.
@@ -383,4 +396,107 @@ pub struct ServiceSpec {
     /// Price of one node per hour (default 0); every provisioned node costs, whatever its
     /// state.
     pub cost_per_hour: f64,
+    /// `data` (storage services only): replicas, placement, re-replication.
+    pub data: Option<DataSpec>,
+    /// `backup` (services with `data` only): recovery points and restores.
+    pub backup: Option<BackupSpec>,
+}
+
+/// Most replicas a chunk may have.
+pub const MAX_REPLICAS: u32 = 16;
+
+/// A storage service's data: `chunks` chunks of `size / chunks` bytes, each with
+/// `replicas` copies on distinct nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataSpec {
+    /// Logical size (one copy), bytes.
+    pub size_bytes: f64,
+    /// Chunks, >= 1.
+    pub chunks: u32,
+    /// Copies of each chunk, 1..=nodes.
+    pub replicas: u32,
+    pub placement: PlacementRule,
+    /// How lost replicas are re-created (`None` only with one replica: nothing to copy
+    /// from).
+    pub rereplication: Option<Rereplication>,
+}
+
+/// Where a chunk's replicas go.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PlacementRule {
+    /// `replicas` distinct nodes, uniformly at random, independently per chunk.
+    Random,
+    /// HDFS's default policy for an off-cluster writer: the first replica on a random node,
+    /// the second on a random node of another rack, the third on another node of that
+    /// second rack; any further replicas on random distinct nodes. Needs nodes in >= 2
+    /// racks, the second rack with >= 2 nodes when replicas >= 3.
+    RackAware,
+    /// Copyset replication: `scatter_width / (replicas - 1)` random permutations of the
+    /// nodes, each cut into groups of `replicas` consecutive nodes (the last `nodes mod
+    /// replicas` nodes of a permutation form no group); each chunk on one group chosen
+    /// uniformly.
+    Copyset { scatter_width: u32 },
+}
+
+/// How a lost node's replicas are re-created (the job starts when the loss is detected).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rereplication {
+    pub speed: RereplicationSpeed,
+    /// Jobs (lost nodes) re-replicated at once; later ones wait first come, first served.
+    /// `None`: unlimited.
+    pub max_streams: Option<u32>,
+}
+
+/// How long one lost node's re-replication job takes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RereplicationSpeed {
+    /// Every other node that is up gives `rate_bytes_per_s`: a job copies the node's share
+    /// of the data, `size x replicas / nodes`, in that divided by (rate x nodes up).
+    Rate { rate_bytes_per_s: f64 },
+    /// A duration drawn from this distribution.
+    Time(DistSpec),
+}
+
+/// `backup`: periodic recovery points from time zero and the restore they allow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackupSpec {
+    pub full_every: SimTime,
+    pub incremental_every: Option<SimTime>,
+    pub log_shipping: Option<SimTime>,
+    pub restore_rate_bytes_per_s: f64,
+    pub restore_fixed: SimTime,
+    pub logical: bool,
+}
+
+/// A logical restore (a dump re-inserting rows and rebuilding indexes) is this many times
+/// slower than a physical one at the same `restore_rate`: nines' rule, a round figure for
+/// pg_dump/pg_restore against file-level copies.
+pub const LOGICAL_RESTORE_SLOWDOWN: f64 = 3.0;
+
+impl BackupSpec {
+    /// The newest recovery point at or before `t`: recovery points are at every multiple of
+    /// each configured interval, starting with a full backup at time zero.
+    pub fn recovery_point(&self, t: SimTime) -> SimTime {
+        [
+            Some(self.full_every),
+            self.incremental_every,
+            self.log_shipping,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|every| SimTime(t.0 / every.0 * every.0))
+        .max()
+        .unwrap_or(SimTime::ZERO)
+    }
+
+    /// RTO of a restore of `size_bytes`: restore_fixed + size / restore_rate, times
+    /// [`LOGICAL_RESTORE_SLOWDOWN`] for a logical backup.
+    pub fn restore_time_s(&self, size_bytes: f64) -> f64 {
+        let factor = if self.logical {
+            LOGICAL_RESTORE_SLOWDOWN
+        } else {
+            1.0
+        };
+        self.restore_fixed.as_secs_f64() + factor * size_bytes / self.restore_rate_bytes_per_s
+    }
 }

@@ -16,8 +16,13 @@ use serde_json::{Map, Value, json};
 
 use crate::time::{SimTime, parse_duration, seconds_to_time};
 
+mod data;
 mod elastic;
 
+pub use data::{
+    BackupKind, BackupRaw, ByteRate, Bytes, DataRaw, PlacementKind, RereplicationRaw, parse_bytes,
+    parse_rate,
+};
 pub use elastic::{
     ActionAt, ActionRaw, AutoscalingRaw, Described, OneOrMany, POLICY_KEYS, PatternKind,
     PatternRaw, PatternsRaw, PolicyKind, StepRaw, parse_time_of_day,
@@ -159,6 +164,10 @@ pub struct ServiceRaw {
     pub autoscaling: Option<AutoscalingRaw>,
     /// Price of one node per hour, in any currency, >= 0 (default 0).
     pub cost_per_hour: Option<f64>,
+    /// storage only: the data the nodes hold, its replicas and their placement.
+    pub data: Option<DataRaw>,
+    /// storage with `data` only: backups and restores.
+    pub backup: Option<BackupRaw>,
 }
 
 /// One `[[regions]]` entry.
@@ -208,9 +217,11 @@ pub struct FailureRaw {
     pub effect: Option<FailureEffectRaw>,
     /// Service-time multiplier, finite and >= 1; required with `slow`, allowed only there.
     pub factor: Option<f64>,
+    /// crash only: the node's replicas are gone (a disk or host loss), default false.
+    pub loses_data: Option<bool>,
     /// Time to failure (required).
     pub ttf: Option<DistRaw>,
-    /// Time to repair (required).
+    /// Time to repair (required); for `corrupt`, the time until the corruption is noticed.
     pub ttr: Option<DistRaw>,
 }
 
@@ -232,14 +243,17 @@ impl JsonSchema for FailureRaw {
         };
         let mut slow = common(json!({ "const": "slow" }));
         slow["factor"] = json!({ "type": "number", "minimum": 1, "description": "Service times are multiplied by this." });
+        let mut crash = common(json!({ "const": "crash" }));
+        crash["loses_data"] = json!({ "type": "boolean", "description": "The node's replicas are gone (disk or host loss); default false." });
         closed_one_of(
-            "A failure mode of a service's nodes, chosen by `effect`: crash (down until repaired), slow (service times x factor), restart (down for ttr, no repair crew).",
+            "A failure mode of a service's nodes, chosen by `effect`: crash (down until repaired; loses_data for a disk or host loss), slow (service times x factor), restart (down for ttr, no repair crew), corrupt (a logical corruption every replica copies, noticed after ttr; needs a backup).",
             vec![
+                (crash, vec!["name", "effect", "ttf", "ttr"]),
+                (slow, vec!["name", "effect", "factor", "ttf", "ttr"]),
                 (
-                    common(json!({ "enum": ["crash", "restart"] })),
+                    common(json!({ "enum": ["restart", "corrupt"] })),
                     vec!["name", "effect", "ttf", "ttr"],
                 ),
-                (slow, vec!["name", "effect", "factor", "ttf", "ttr"]),
             ],
         )
     }
@@ -255,6 +269,9 @@ pub enum FailureEffectRaw {
     Slow,
     /// Down for `ttr`, no repair crew.
     Restart,
+    /// A logical corruption of the service's data, noticed after `ttr`; only a restore
+    /// from backup repairs it.
+    Corrupt,
 }
 
 /// A service's `health_check`.
@@ -339,12 +356,17 @@ pub enum RedundancyMode {
 pub struct OutageRaw {
     /// Names the cause in outage logs (default "<scope> outage").
     pub name: Option<String>,
-    /// "zone", "rack" or "region" (each domain of that kind, independently), or the name of
-    /// one domain (required).
+    /// "zone", "rack" or "region" (each domain of that kind, independently), the name of
+    /// one domain, or "random" (a `fraction` of all nodes at once) (required).
     #[schemars(required)]
     pub scope: Option<String>,
+    /// scope = "random" only (required there): the share of all nodes struck, in (0, 1].
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub fraction: Option<f64>,
     /// What the outage does (default down).
     pub effect: Option<OutageEffectRaw>,
+    /// effect = "down" only: the struck nodes lose their replicas (default false).
+    pub loses_data: Option<bool>,
     /// Time from the end of one outage of a domain to the start of the next (required).
     #[schemars(required)]
     pub ttf: Option<DistRaw>,

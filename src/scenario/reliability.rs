@@ -82,6 +82,15 @@ pub(super) fn failures(
             }
         };
         let effect = failure_effect(f, &fp, ctx);
+        let loses_data = f.loses_data.unwrap_or(false);
+        if f.loses_data.is_some() && f.effect.is_some() && f.effect != Some(FailureEffectRaw::Crash)
+        {
+            ctx.at_key(
+                &fp.key("loses_data"),
+                "loses_data is only allowed with effect = \"crash\" (a restart or a slow node keeps its disks)",
+            );
+            ok = false;
+        }
         let ttf = required_dist(f.ttf.as_ref(), &fp, "ttf", "the time to failure", ctx);
         let ttr = required_dist(f.ttr.as_ref(), &fp, "ttr", "the time to repair", ctx);
         match (name, effect, ttf, ttr) {
@@ -90,6 +99,7 @@ pub(super) fn failures(
                 effect,
                 ttf,
                 ttr,
+                loses_data,
             }),
             _ => ok = false,
         }
@@ -101,7 +111,7 @@ fn failure_effect(f: &FailureRaw, p: &KeyPath, ctx: &mut Ctx) -> Option<FailureE
     let Some(effect) = f.effect else {
         ctx.missing(
             &p.key("effect"),
-            "missing key \"effect\"; expected one of crash, slow, restart",
+            "missing key \"effect\"; expected one of crash, slow, restart, corrupt",
         );
         return None;
     };
@@ -128,6 +138,7 @@ fn failure_effect(f: &FailureRaw, p: &KeyPath, ctx: &mut Ctx) -> Option<FailureE
         }
         (FailureEffectRaw::Crash, None) => Some(FailureEffect::Crash),
         (FailureEffectRaw::Restart, None) => Some(FailureEffect::Restart),
+        (FailureEffectRaw::Corrupt, None) => Some(FailureEffect::Corrupt),
     }
 }
 
@@ -269,8 +280,32 @@ pub(super) fn outages(
                 );
                 None
             }
+            Some(s) if s == "random" => match o.fraction {
+                Some(f) if f > 0.0 && f <= 1.0 => Some(OutageScope::Random { fraction: f }),
+                Some(f) => {
+                    ctx.at(
+                        &op.key("fraction"),
+                        format!("fraction must be in (0, 1], the share of all nodes struck at once, e.g. 0.01; found {f}"),
+                    );
+                    None
+                }
+                None => {
+                    ctx.missing(
+                        &op.key("fraction"),
+                        "scope = \"random\" needs fraction, the share of all nodes struck at once, e.g. fraction = 0.01",
+                    );
+                    None
+                }
+            },
             Some(s) => domains.scope(s, &op.key("scope"), ctx),
         };
+        if o.fraction.is_some() && o.scope.as_deref().is_some_and(|s| s != "random") {
+            ctx.at_key(
+                &op.key("fraction"),
+                "fraction is only allowed with scope = \"random\"",
+            );
+            ok = false;
+        }
         if let Some(n) = &o.name
             && n.trim().is_empty()
         {
@@ -284,6 +319,14 @@ pub(super) fn outages(
             OutageEffectRaw::Down => OutageEffect::Down,
             OutageEffectRaw::Network => OutageEffect::Network,
         };
+        let loses_data = o.loses_data.unwrap_or(false);
+        if loses_data && effect == OutageEffect::Network {
+            ctx.at_key(
+                &op.key("loses_data"),
+                "loses_data is only allowed with effect = \"down\" (a network outage keeps the disks)",
+            );
+            ok = false;
+        }
         let ttf = required_dist(o.ttf.as_ref(), &op, "ttf", "the time between outages", ctx);
         let ttr = required_dist(o.ttr.as_ref(), &op, "ttr", "the outage length", ctx);
         let (Some(scope), Some(ttf), Some(ttr)) = (scope, ttf, ttr) else {
@@ -293,6 +336,7 @@ pub(super) fn outages(
         let name = o.name.clone().unwrap_or_else(|| match scope {
             OutageScope::EachOf(_) => format!("{} outage", o.scope.as_deref().unwrap_or("")),
             OutageScope::Domain(id) => format!("{} outage", domains.topology.domains[id].name),
+            OutageScope::Random { .. } => "random outage".to_string(),
         });
         specs.push(OutageSpec {
             name,
@@ -300,6 +344,7 @@ pub(super) fn outages(
             effect,
             ttf,
             ttr,
+            loses_data,
         });
     }
     ok.then_some(specs)

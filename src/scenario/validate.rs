@@ -12,7 +12,8 @@ use super::domains::{Domains, domains};
 use super::elastic::{autoscaling, pattern};
 use super::names::{Names, check_call_graph, names};
 use super::raw::{
-    BalancerKind, Fidelity, NodeKindRaw, RunRaw, ScenarioFile, ServiceRaw, WorkloadRaw,
+    BalancerKind, FailureEffectRaw, Fidelity, NodeKindRaw, RunRaw, ScenarioFile, ServiceRaw,
+    WorkloadRaw,
 };
 use super::reliability::{failures, health_check, outages, redundancy, repair, slo};
 use super::spans::Ctx;
@@ -341,6 +342,45 @@ fn service(
             autoscaling(a, &p.key("autoscaling"), nodes, s.nodes.is_some(), ctx).map(Some)
         }
     };
+    let data_path = p.key("data");
+    let data = match &s.data {
+        None => Some(None),
+        Some(d) => {
+            let host = super::data::Host {
+                storage: s.kind == Some(NodeKindRaw::Storage),
+                nodes: known_nodes,
+                autoscaled: s.autoscaling.is_some(),
+                zones: &zones,
+                topology: &domains.topology,
+            };
+            super::data::data(d, &data_path, &host, ctx).map(Some)
+        }
+    };
+    let has_data = s.data.is_some() || ctx.cut(&data_path);
+    let backup = match &s.backup {
+        None => Some(None),
+        Some(b) => super::data::backup(b, &p.key("backup"), has_data, ctx).map(Some),
+    };
+    for (j, f) in s.failures.iter().flatten().enumerate() {
+        let fp = p.key("failures").index(j);
+        if f.loses_data == Some(true) && !has_data {
+            ctx.at(
+                &fp.key("loses_data"),
+                "loses_data = true needs data on the service: add data = { size = ..., replicas = ... } (and kind = \"storage\")",
+            );
+            ok = false;
+        }
+        if f.effect == Some(FailureEffectRaw::Corrupt)
+            && s.backup.is_none()
+            && !ctx.cut(&p.key("backup"))
+        {
+            ctx.at(
+                &fp.key("effect"),
+                "effect = \"corrupt\" needs a backup on the service: every replica copies a corruption, so only a restore repairs it",
+            );
+            ok = false;
+        }
+    }
     let spec = || {
         if !ok {
             return None;
@@ -365,6 +405,8 @@ fn service(
             redundancy: redundancy?,
             autoscaling: autoscaling?,
             cost_per_hour,
+            data: data?,
+            backup: backup?,
         })
     };
     (spec(), graph)

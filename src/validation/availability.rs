@@ -26,6 +26,7 @@ fn failing(nodes: u32, ttf: DistSpec, ttr: DistSpec, years: u64, trials: u32) ->
         effect: FailureEffect::Crash,
         ttf,
         ttr,
+        loses_data: false,
     }];
     s
 }
@@ -144,6 +145,7 @@ pub fn zone_outage(threads: Option<usize>) -> Vec<Verdict> {
             effect: OutageEffect::Down,
             ttf: exp(10.0 * HOUR),
             ttr: exp(HOUR),
+            loses_data: false,
         }];
         let case = format!("6 nodes over 3 zones, zone a out 1 h in 11, min_healthy {min_healthy}");
         let formula = if min_healthy == 5 {

@@ -12,10 +12,12 @@
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 mod availability;
+mod data;
 mod elastic;
 mod queueing;
 
 pub use availability::{active_standby, k_out_of_n, single_node, weibull_lognormal, zone_outage};
+pub use data::{backup_rpo, mttdl, simultaneous_loss, storage};
 pub use elastic::{hpa_steps, infinite_server_sinusoid, scale_in_drains};
 pub use queueing::{
     balancer_ordering, erlang_b, mm1, mmc, pollaczek_khinchine, random_split, supermarket,
@@ -149,6 +151,8 @@ pub fn service(
         redundancy: Redundancy::ActiveActive { min_healthy: 1 },
         autoscaling: None,
         cost_per_hour: 0.0,
+        data: None,
+        backup: None,
     }
 }
 
@@ -200,7 +204,7 @@ pub(crate) fn judge(
 
 /// Every reference case, in the order `nines validate` prints them.
 pub fn all(threads: Option<usize>) -> Vec<Verdict> {
-    let cases: [fn(Option<usize>) -> Vec<Verdict>; 15] = [
+    let cases: [fn(Option<usize>) -> Vec<Verdict>; 18] = [
         mm1,
         mmc,
         erlang_b,
@@ -216,6 +220,9 @@ pub fn all(threads: Option<usize>) -> Vec<Verdict> {
         infinite_server_sinusoid,
         hpa_steps,
         scale_in_drains,
+        mttdl,
+        backup_rpo,
+        simultaneous_loss,
     ];
     cases.iter().flat_map(|case| case(threads)).collect()
 }

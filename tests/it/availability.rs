@@ -34,6 +34,7 @@ fn web(health_check: Option<HealthCheck>, timeout: Option<SimTime>) -> Scenario 
         effect: FailureEffect::Crash,
         ttf: exp(2.0 * HOUR),
         ttr: exp(600.0),
+        loses_data: false,
     }];
     s.services[0].health_check = health_check;
     s.services[0].timeout = timeout;
@@ -95,6 +96,7 @@ fn a_single_node_is_down_from_crash_until_it_passes_its_health_checks_again() {
         effect: FailureEffect::Crash,
         ttf: exp(10.0 * HOUR),
         ttr: DistSpec::constant(HOUR).unwrap(),
+        loses_data: false,
     }];
     s.services[0].health_check = check_every(60);
     let m = simulate(&s, None);
@@ -147,6 +149,7 @@ fn zoned(effect: OutageEffect, latency: SimTime) -> Scenario {
         effect,
         ttf: exp(10.0 * HOUR),
         ttr: exp(HOUR),
+        loses_data: false,
     }];
     s
 }
@@ -218,6 +221,7 @@ fn slow_nodes_stay_up_but_serve_slower() {
         effect: FailureEffect::Slow { factor: 10.0 },
         ttf: exp(HOUR),
         ttr: exp(HOUR),
+        loses_data: false,
     }];
     let m = simulate(&s, None);
     assert_eq!(mean(&m, "availability"), 1.0);

@@ -181,6 +181,7 @@ fn failed_nodes_are_replaced_and_outages_last_a_boot_not_a_repair() {
         effect: FailureEffect::Crash,
         ttf: DistSpec::exponential(36_000.0).unwrap(),
         ttr: DistSpec::constant(36_000.0).unwrap(),
+        loses_data: false,
     }];
     let policy = ScalingPolicy::Schedule { actions: vec![] };
     s.services[0].autoscaling = Some(scaling(policy, 1, 1, 60.0));

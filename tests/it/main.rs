@@ -2,6 +2,7 @@
 
 mod availability;
 mod cli;
+mod data;
 mod elastic;
 mod fidelity;
 mod plan;

@@ -93,3 +93,18 @@ fn target_tracking_follows_the_hpa_formula_and_its_stabilization_window() {
 fn scale_in_drains_without_losing_requests() {
     assert_all_pass(validation::scale_in_drains(None));
 }
+
+#[test]
+fn three_replicas_match_the_absorbing_chain_in_parallel_and_serial() {
+    assert_all_pass(validation::mttdl(None));
+}
+
+#[test]
+fn periodic_recovery_points_give_half_an_interval_of_rpo() {
+    assert_all_pass(validation::backup_rpo(None));
+}
+
+#[test]
+fn simultaneous_loss_matches_the_combinatorics_of_random_and_copyset_placement() {
+    assert_all_pass(validation::simultaneous_loss(None));
+}
