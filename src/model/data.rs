@@ -35,6 +35,7 @@ use super::trial::Trial;
 use super::{CauseId, Event, streams};
 use crate::dist::Dist;
 use crate::engine::{SimRng, stream_rng};
+use crate::metrics::OutageRecord;
 use crate::scenario::{BackupSpec, DataSpec, MAX_REPLICAS, PlacementRule, RereplicationSpeed};
 use crate::time::SimTime;
 
@@ -498,6 +499,15 @@ impl Trial<'_> {
         }
         if d.backup.is_some() {
             self.start_restore(now, s, now, d.loss_cause);
+        } else {
+            // Nothing to restore from: the data is gone and the service goes on; the loss
+            // is a row of zero length in outages.csv.
+            self.availability.records.push(OutageRecord {
+                service: s as u32,
+                start: now,
+                end: now,
+                cause: d.loss_cause,
+            });
         }
     }
 

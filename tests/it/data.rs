@@ -291,6 +291,27 @@ fn a_bigger_cluster_re_replicates_faster() {
 }
 
 #[test]
+fn a_loss_without_a_backup_is_a_zero_length_row_of_the_outage_log() {
+    let model = Model::new(&ok(&two_losses(10, "3660s", "")));
+    let lost = (0..20)
+        .map(|i| run_trial(&model, i))
+        .find(|t| t.metrics["data_loss_events_per_year"] != nines::metrics::Observation::Value(0.0))
+        .expect("10 nodes lose data in most trials");
+    let row = lost
+        .outages
+        .iter()
+        .find(|o| model.causes[o.cause as usize] == "store: data_loss");
+    let row = row.expect("the loss is in the outage log");
+    assert_eq!(row.start, row.end);
+    assert_eq!(row.start.as_secs_f64(), 3660.0);
+    // The service kept serving: no outage in its availability.
+    assert_eq!(
+        lost.metrics["availability"],
+        nines::metrics::Observation::Value(1.0)
+    );
+}
+
+#[test]
 fn re_replication_waits_for_detection() {
     // The same 40 nodes with a health check that declares a node dead after 30 failed
     // probes 10 s apart (300 s): re-replication has not started when the second node goes
