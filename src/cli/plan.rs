@@ -17,6 +17,10 @@ pub struct PlanArgs {
     /// Trials per design (overrides `[run] trials`).
     #[arg(long)]
     trials: Option<u32>,
+    /// Change a key of every design before validating, e.g.
+    /// `--set slo.availability=0.9999` (repeatable; the plan's variables apply after).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
@@ -31,7 +35,7 @@ pub struct PlanArgs {
 pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(args.threads != Some(0), "--threads must be at least 1");
     anyhow::ensure!(args.trials != Some(0), "--trials must be at least 1");
-    let base = match super::load_or_report(&args.file, &[]) {
+    let base = match super::load_or_report(&args.file, &args.set) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
@@ -58,7 +62,8 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let mut failure: Option<ExitCode> = None;
     let evaluated = plan::search(&vars, |design| {
         let sets = plan::assignments(&vars, design);
-        let scenario = match super::load_or_report(&args.file, &sets) {
+        let all: Vec<String> = args.set.iter().cloned().chain(sets.clone()).collect();
+        let scenario = match super::load_or_report(&args.file, &all) {
             Ok(s) => s,
             Err(code) => {
                 failure = Some(code);

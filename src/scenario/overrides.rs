@@ -2,7 +2,9 @@
 //!
 //! KEY is a dotted path into the file; inside an array of named tables (`services`,
 //! `zones`, `racks`, `regions`, `outages`) a segment may name an element by its `name`
-//! (`services.web.nodes`) or by its index (`services.0.nodes`). VALUE is read as a TOML
+//! (`services.web.nodes`) or by its index (`services.0.nodes`); a table given to an
+//! element itself (`services.db={ nodes = 2, zones = ["a", "b"] }`) replaces the keys it
+//! names and keeps the others. VALUE is read as a TOML
 //! value (`4`, `0.5`, `"2h"`, `["a", "b"]`, `{ mode = "quorum" }`); a bare word that is not
 //! valid TOML is taken as a string (`round_robin`). The changed document is then validated
 //! like a file, so a bad value gets the usual diagnostic, with its key path.
@@ -77,9 +79,19 @@ pub fn apply(doc: &mut Table, assignment: &str) -> Result<(), (String, String)> 
             Value::Table(t) => t,
             Value::Array(items) => {
                 let Some(which) = rest.next() else {
+                    // `services.db={ nodes = 2, ... }`: the keys given replace the element's.
+                    if let Value::Table(keys) = &value
+                        && let Some(el) = element(items, last)
+                    {
+                        el.extend(keys.clone());
+                        return Ok(());
+                    }
                     return Err((
                         key.into(),
-                        format!("{walked} is a list; name an element, e.g. {walked}.<name>"),
+                        format!(
+                            "{walked} is a list; name an element, e.g. {walked}.<name>, and \
+                             give it a key or a table of keys"
+                        ),
                     ));
                 };
                 walked = format!("{walked}.{which}");
@@ -152,6 +164,18 @@ mod tests {
         "#
         .parse()
         .unwrap()
+    }
+
+    #[test]
+    fn a_table_given_to_an_element_replaces_the_keys_it_names() {
+        let mut d = doc();
+        apply(&mut d, r#"services.web={ nodes = 3, zones = ["a"] }"#).unwrap();
+        let web = &d["services"].as_array().unwrap()[0];
+        assert_eq!(web["name"].as_str(), Some("web"));
+        assert_eq!(web["nodes"].as_integer(), Some(3));
+        assert_eq!(web["zones"].as_array().unwrap().len(), 1);
+        let err = apply(&mut d, "services.web=4").unwrap_err();
+        assert!(err.1.contains("is a list; name an element"), "{}", err.1);
     }
 
     #[test]

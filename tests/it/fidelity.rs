@@ -75,6 +75,15 @@ fn steady_mmc_load_agrees_with_request_fidelity_and_erlang_c() {
     let p_wait = mmc.wait_probability();
     assert!((mean(&capacity, "wait_probability") - p_wait).abs() < 1e-9);
     assert!((mean(&capacity, "utilization") - 0.75).abs() < 1e-9);
+    for q in [0.5, 0.95, 0.99] {
+        let exact = mmc.response_quantile_s(q);
+        let k = format!("latency_p{}_s", (q * 100.0) as u32);
+        let got = mean(&capacity, &k);
+        assert!(
+            (got / exact - 1.0).abs() < 0.01,
+            "{k}: {got} vs M/M/c {exact}"
+        );
+    }
     // Every capacity trial is the same deterministic figure: no noise to average away.
     assert!(capacity["latency_p99_s"].std.unwrap_or(0.0) < 1e-12);
 }

@@ -81,6 +81,25 @@ window = "1m"
     assert!(out.join("plan_frontier.png").is_file());
     let report = fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("`services.svc.nodes` = 3"), "{report}");
+    // In capacity fidelity (set for every design with --set) the p99 is Erlang C's own,
+    // so the same sizing follows, and the figure agrees with theory within the atoms'
+    // resolution.
+    let out = tmp.path().join("capacity");
+    Command::new(assert_cmd::cargo::cargo_bin!("nines"))
+        .env("CI", "true")
+        .args(["plan", "--set", "run.fidelity=capacity", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success();
+    let plan: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan["best"]["services.svc.nodes"], "3");
+    let capacity = plan["metrics"]["latency_p99_s"]["mean"].as_f64().unwrap();
+    assert!(
+        (capacity / q3 - 1.0).abs() < 0.01,
+        "capacity {capacity} vs theory {q3}"
+    );
 }
 
 #[test]
