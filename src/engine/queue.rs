@@ -41,6 +41,8 @@ pub struct EventQueue<E> {
     heap: QuaternaryHeap<Entry<E>>,
     next_seq: u64,
     now: SimTime,
+    /// Events after this time never happen, so they are not kept.
+    end: SimTime,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -49,6 +51,7 @@ impl<E> Default for EventQueue<E> {
             heap: QuaternaryHeap::new(),
             next_seq: 0,
             now: SimTime::ZERO,
+            end: SimTime(u64::MAX),
         }
     }
 }
@@ -57,6 +60,16 @@ impl<E> EventQueue<E> {
     /// An empty queue at time zero.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty queue whose events after `end` are dropped when scheduled: a failure
+    /// clock decades ahead, or the pending events of a node that is long gone, cost no
+    /// memory. The order of the events kept is unchanged.
+    pub fn until(end: SimTime) -> Self {
+        EventQueue {
+            end,
+            ..Self::default()
+        }
     }
 
     /// The time of the last popped event.
@@ -71,6 +84,9 @@ impl<E> EventQueue<E> {
             "event scheduled in the past: {time:?} < {:?}",
             self.now
         );
+        if time > self.end {
+            return;
+        }
         self.heap.push(Entry {
             time,
             seq: self.next_seq,

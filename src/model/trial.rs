@@ -82,7 +82,7 @@ pub(super) struct Trial<'m> {
 pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
     let mut t = Trial {
         model,
-        queue: EventQueue::new(),
+        queue: EventQueue::until(model.horizon),
         arrival_rng: stream_rng(model.seed, trial, streams::ARRIVALS),
         arrivals: Arrivals::new(model.rate_per_s, &model.pattern, model.horizon),
         pools: model
@@ -259,17 +259,18 @@ impl Trial<'_> {
         let availability = self.availability.finish(self.model);
         let measured = match self.capacity.take() {
             Some(cap) => {
-                let (service_latency, end_to_end) = cap.histograms(self.model);
                 let mut entry = cap.entry.clone();
                 // Little: ∫ in system dt = Σ time in system of the requests that left.
                 (entry.sojourn_s, entry.exited) =
                     (cap.in_system_s, entry.completed + entry.timed_out);
+                let (services, in_system_s) = (cap.services.clone(), cap.in_system_s);
+                let (service_latency, end_to_end) = cap.histograms(self.model);
                 Measured {
                     entry,
-                    services: cap.services.clone(),
+                    services,
                     end_to_end,
                     service_latency,
-                    in_system_s: cap.in_system_s,
+                    in_system_s,
                 }
             }
             None => {

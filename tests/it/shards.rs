@@ -96,10 +96,12 @@ fn shards(tmp: &Path, file: &str, trials: u32, n: u64, extra: &[&str]) -> Vec<Pa
 #[test]
 fn three_shards_merge_to_the_full_run_byte_for_byte() {
     // multi-az-web has outages and downtime causes; quickstart has latency histograms and a
-    // time series. 7 trials over 3 shards: 0 3 6 | 1 4 | 2 5, so the shards are uneven.
+    // time series; five-nines runs in capacity fidelity (weighted histograms, overloads).
+    // 7 trials over 3 shards: 0 3 6 | 1 4 | 2 5, so the shards are uneven.
     for (name, extra) in [
         ("multi-az-web", vec!["--seed", "11"]),
         ("quickstart", vec!["--set", "services.web.nodes=3"]),
+        ("five-nines", vec!["--set", "run.horizon=\"1y\""]),
     ] {
         let tmp = tempfile::tempdir().unwrap();
         let file = scenario(name);

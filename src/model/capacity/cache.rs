@@ -9,8 +9,10 @@ use super::atoms::{Atoms, levels};
 use super::queueing::{Serving, StateStats, state_stats};
 use crate::model::Model;
 
-/// A service's state as the closed forms see it; the rate and the slow factor are rounded
-/// to f32, so states met again (the same hour of another day) are recognised.
+/// A service's state as the closed forms see it. The rate and the slow factor are rounded
+/// to 1 part in 8,192 (f32 with its 10 lowest mantissa bits rounded off), so states met
+/// again (the same hour of another day, the same load with a node more or less in
+/// rotation) are recognised: a load error below 0.013%, far inside the closed forms' own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct StateKey {
     pub service: u32,
@@ -27,19 +29,30 @@ impl StateKey {
             service: s as u32,
             nodes: serving.nodes,
             slow_nodes: serving.slow_nodes,
-            slow_factor_bits: (serving.slow_factor as f32).to_bits(),
-            rate_bits: (rate_per_s as f32).to_bits(),
+            slow_factor_bits: rounded_bits(serving.slow_factor),
+            rate_bits: rounded_bits(rate_per_s),
         }
     }
 }
+
+/// `x` (finite, >= 0) as f32 bits with the 10 lowest mantissa bits rounded off.
+fn rounded_bits(x: f64) -> u32 {
+    let bits = (x as f32).to_bits();
+    (bits.saturating_add(1 << 9)) & !((1 << 10) - 1)
+}
+
+/// Most states (and routes) the shared cache holds; past it, it starts afresh. A state's
+/// figures are a pure function of its key, so forgetting costs time, never results, and
+/// memory stays bounded however long the horizon.
+const SHARED_LIMIT: usize = 1 << 13;
 
 /// States and routes already worked out, shared by every trial of a model.
 #[derive(Debug, Default)]
 pub struct CapacityCache {
     states: Mutex<HashMap<StateKey, Arc<StateStats>>>,
     routes: Mutex<HashMap<Vec<StateKey>, Arc<Atoms>>>,
-    /// Per service: its service-time quantiles at the standard levels.
-    service_time: OnceLock<Vec<Vec<f64>>>,
+    /// Per service: its service time as atoms at the standard levels.
+    service_time: OnceLock<Vec<Arc<Atoms>>>,
 }
 
 impl CapacityCache {
@@ -53,7 +66,7 @@ impl CapacityCache {
             model
                 .services
                 .iter()
-                .map(|s| s.service_spec.quantiles_s(&u))
+                .map(|s| Arc::new(Atoms::from_quantiles(&s.service_spec.quantiles_s(&u))))
                 .collect()
         });
         let s = key.service as usize;
@@ -70,6 +83,9 @@ impl CapacityCache {
             rate,
         ));
         let mut states = self.states.lock().expect("no panics hold it");
+        if states.len() >= SHARED_LIMIT {
+            states.clear();
+        }
         states.entry(key).or_insert(st).clone()
     }
 
@@ -78,11 +94,14 @@ impl CapacityCache {
         if let Some(a) = self.routes.lock().expect("no panics hold it").get(keys) {
             return a.clone();
         }
-        let mut sum = self.state(model, keys[0]).sojourn.clone();
+        let mut sum = (*self.state(model, keys[0]).sojourn).clone();
         for &k in &keys[1..] {
             sum = sum.convolve(&self.state(model, k).sojourn.coarse());
         }
         let mut routes = self.routes.lock().expect("no panics hold it");
+        if routes.len() >= SHARED_LIMIT {
+            routes.clear();
+        }
         routes.entry(keys.to_vec()).or_insert(Arc::new(sum)).clone()
     }
 }

@@ -71,6 +71,9 @@ pub struct CapacityState {
     pub in_system_s: f64,
     service_weights: Vec<ServiceWeights>,
     route_weights: RouteWeights,
+    /// The latency of states already flushed out of the weights (memory stays bounded).
+    service_latency: Vec<LatencyHistogram>,
+    route_latency: LatencyHistogram,
     /// States met in this trial (the shared cache sits behind a lock).
     local: HashMap<StateKey, Arc<StateStats>>,
     /// Per service: busy slot-seconds since time zero (the autoscaler's measure).
@@ -79,8 +82,15 @@ pub struct CapacityState {
     pub completions_total: f64,
 }
 
+/// Most states a trial numbers (or caches) before it records them into its histograms and
+/// starts afresh, so a trial's memory does not grow with its horizon.
+const TRIAL_LIMIT: usize = 1 << 12;
+
 impl CapacityState {
     fn state(&mut self, model: &Model, key: StateKey) -> Arc<StateStats> {
+        if self.local.len() >= TRIAL_LIMIT {
+            self.local.clear();
+        }
         self.local
             .entry(key)
             .or_insert_with(|| model.capacity_cache.state(model, key))
@@ -126,6 +136,8 @@ impl Trial<'_> {
             in_system_s: 0.0,
             service_weights,
             route_weights: Default::default(),
+            service_latency: vec![LatencyHistogram::default(); model.services.len()],
+            route_latency: LatencyHistogram::default(),
             local: HashMap::new(),
             busy_total_s: vec![0.0; model.services.len()],
             completions_total: 0.0,
@@ -167,6 +179,7 @@ impl Trial<'_> {
     pub(super) fn capacity_refresh(&mut self, now: SimTime) {
         let model = self.model;
         let mut cap = self.capacity.take().expect("capacity fidelity");
+        let flushed = cap.flush_if_full(model);
         let mut woken = Vec::new();
         for (s, svc) in model.services.iter().enumerate() {
             let pool = &self.pools[s];
@@ -209,7 +222,7 @@ impl Trial<'_> {
                 self.slo.entry_changed(now, entry_up);
             }
         }
-        if !woken.is_empty() {
+        if !woken.is_empty() || flushed {
             cap.route = self.route_outcome(&mut cap);
         }
         self.capacity = Some(cap);
@@ -360,31 +373,46 @@ impl Trial<'_> {
 }
 
 impl CapacityState {
-    /// The latency histograms: per service, and end to end (the entry's own when the
-    /// route is one service).
-    pub fn histograms(&self, model: &Model) -> (Vec<LatencyHistogram>, LatencyHistogram) {
+    /// Records the weights into the histograms and forgets them when any holds
+    /// [`TRIAL_LIMIT`] states; the current states are numbered afresh. True when it did.
+    fn flush_if_full(&mut self, model: &Model) -> bool {
+        let full = self.route_weights.len() >= TRIAL_LIMIT
+            || self.service_weights.iter().any(|w| w.len() >= TRIAL_LIMIT);
+        if !full {
+            return false;
+        }
+        self.record_weights(model);
+        for (w, cur) in self.service_weights.iter_mut().zip(&mut self.current) {
+            w.clear();
+            cur.weight_id = w.id(&cur.key);
+        }
+        self.route_weights.clear();
+        true
+    }
+
+    /// Adds every state's weighted latency to the histograms.
+    fn record_weights(&mut self, model: &Model) {
         let unit = count_unit(model);
         let cache = &model.capacity_cache;
-        let per_service: Vec<LatencyHistogram> = self
-            .service_weights
-            .iter()
-            .map(|w| {
-                let mut hist = LatencyHistogram::default();
-                w.record(&mut hist, unit, |&key| {
-                    cache.state(model, key).sojourn.clone()
-                });
-                hist
-            })
-            .collect();
+        for (w, hist) in self.service_weights.iter().zip(&mut self.service_latency) {
+            w.record(hist, unit, |&key| cache.state(model, key).sojourn.clone());
+        }
+        self.route_weights
+            .record(&mut self.route_latency, unit, |keys| {
+                cache.route(model, keys)
+            });
+    }
+
+    /// The latency histograms: per service, and end to end (the entry's own when the
+    /// route is one service).
+    pub fn histograms(mut self, model: &Model) -> (Vec<LatencyHistogram>, LatencyHistogram) {
+        self.record_weights(model);
         let end_to_end = if model.route.len() == 1 {
-            per_service[model.route[0]].clone()
+            self.service_latency[model.route[0]].clone()
         } else {
-            let mut hist = LatencyHistogram::default();
-            self.route_weights
-                .record(&mut hist, unit, |keys| (*cache.route(model, keys)).clone());
-            hist
+            self.route_latency
         };
-        (per_service, end_to_end)
+        (self.service_latency, end_to_end)
     }
 
     /// Per service now: expected visits waiting (Little), and the p99 visit time (NaN

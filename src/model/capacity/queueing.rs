@@ -17,6 +17,8 @@
 //! that wait plus an independent service time, their distribution the exact convolution
 //! of the two (see `atoms.rs`). Utilisation at or above 1 is overload.
 
+use std::sync::Arc;
+
 use super::atoms::{Atoms, coarse_levels};
 use crate::analytic::{erlang_b, erlang_c};
 use crate::model::ServiceModel;
@@ -36,7 +38,7 @@ pub struct StateStats {
     /// Among visits not dropped: the share that exceeds the timeout.
     pub timeout_share: f64,
     /// Visit time of the visits that complete (not dropped, within the timeout).
-    pub sojourn: Atoms,
+    pub sojourn: Arc<Atoms>,
     pub sojourn_mean_s: f64,
     /// Mean busy slots.
     pub busy_slots: f64,
@@ -63,7 +65,7 @@ pub struct Serving {
 /// node is overload: its queue grows without bound).
 pub fn state_stats(
     svc: &ServiceModel,
-    service_time: &[f64],
+    service_time: &Arc<Atoms>,
     serving: Serving,
     rate_per_s: f64,
 ) -> StateStats {
@@ -72,8 +74,8 @@ pub fn state_stats(
         slow_nodes,
         slow_factor,
     } = serving;
-    let fast = Atoms::from_quantiles(service_time);
-    let slow = fast.scaled(slow_factor);
+    let fast = service_time.clone();
+    let slow = Arc::new(fast.scaled(slow_factor));
     // Exact moments of the service time (the atoms' tail is cut at level 0.99995).
     let (m1, m2) = (svc.mean_service_s, svc.service_spec.second_moment_s2());
     let f = slow_factor;
@@ -87,7 +89,7 @@ pub fn state_stats(
     if pooled {
         let k = slow_nodes as f64;
         let slow_share = (k / slow_factor) / (nodes as f64 - k + k / slow_factor);
-        let service = fast.mix(&slow, slow_share);
+        let service = Arc::new(fast.mix(&slow, slow_share));
         let moments = (
             m1 * (1.0 - slow_share + slow_share * f),
             m2 * (1.0 - slow_share + slow_share * f * f),
@@ -115,7 +117,7 @@ fn idle(rate_per_s: f64) -> StateStats {
         wait_probability: 0.0,
         wait_mean_s: 0.0,
         timeout_share: 0.0,
-        sojourn: Atoms::point(0.0),
+        sojourn: Arc::new(Atoms::point(0.0)),
         sojourn_mean_s: 0.0,
         busy_slots: 0.0,
         rate_per_s,
@@ -128,7 +130,7 @@ fn queue(
     svc: &ServiceModel,
     slots: u32,
     rate: f64,
-    service: &Atoms,
+    service: &Arc<Atoms>,
     moments: (f64, f64),
 ) -> StateStats {
     let mean_s = moments.0;
@@ -162,7 +164,7 @@ fn queue(
             wait_probability,
             wait_mean_s,
             timeout_share: 0.0,
-            sojourn: Atoms::point(f64::INFINITY),
+            sojourn: Arc::new(Atoms::point(f64::INFINITY)),
             sojourn_mean_s: f64::INFINITY,
             busy_slots,
             rate_per_s: rate,
@@ -177,15 +179,16 @@ fn queue(
                 .iter()
                 .map(|&(u, w)| (-mean_if_waiting * (1.0 - u).ln(), w * wait_probability)),
         );
-        service.convolve(&Atoms(wait))
+        Arc::new(service.convolve(&Atoms(wait)))
     } else {
+        // No queueing: the service time itself, shared by every such state.
         service.clone()
     };
     let timeout_share = svc.timeout.map_or(0.0, |t| sojourn.tail(t.as_secs_f64()));
     if let Some(t) = svc.timeout
         && timeout_share > 0.0
     {
-        sojourn.truncate(t.as_secs_f64());
+        Arc::make_mut(&mut sojourn).truncate(t.as_secs_f64());
     }
     let sojourn_mean_s = sojourn.mean();
     StateStats {
@@ -226,7 +229,7 @@ impl StateStats {
             aa * (1.0 - self.timeout_share),
             ab * (1.0 - other.timeout_share),
         );
-        let sojourn = self.sojourn.mix(&other.sojourn, cb / (ca + cb));
+        let sojourn = Arc::new(self.sojourn.mix(&other.sojourn, cb / (ca + cb)));
         let sojourn_mean_s = sojourn.mean();
         StateStats {
             overloaded: self.overloaded || other.overloaded,

@@ -53,12 +53,30 @@ impl<K: Hash + Eq + Clone> Weights<K> {
         *self.slow[id].get_or_insert_with(|| compute(key))
     }
 
+    /// States numbered so far.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Forgets every state (after [`Weights::record`]): their numbers are void.
+    pub fn clear(&mut self) {
+        self.index.clear();
+        self.keys.clear();
+        self.weight.clear();
+        self.slow.clear();
+    }
+
     pub fn add(&mut self, id: usize, completions: f64) {
         self.weight[id] += completions;
     }
 
     /// Records every state's latency atoms, weighted by its completions, into `hist`.
-    pub fn record(&self, hist: &mut LatencyHistogram, unit: f64, atoms: impl Fn(&K) -> Atoms) {
+    pub fn record(
+        &self,
+        hist: &mut LatencyHistogram,
+        unit: f64,
+        atoms: impl Fn(&K) -> std::sync::Arc<Atoms>,
+    ) {
         for (key, &weight) in self.keys.iter().zip(&self.weight) {
             for &(v, p) in &atoms(key).0 {
                 let n = (weight * p * unit).round() as u64;
