@@ -275,42 +275,37 @@ impl Trial<'_> {
         {
             sc.last_activity = Some(now);
         }
-        for _ in current..desired {
-            if !self.launch(now, s) {
-                break;
+        if desired > current {
+            let mut slots = FreeSlots::new(&self.model.services[s], &self.pools[s]);
+            for _ in current..desired {
+                let Some(i) = slots.take() else { break };
+                self.launch_into(now, s, i);
             }
         }
-        for _ in desired..current {
-            self.scale_in_one(now, s);
+        if desired < current {
+            // Booting nodes first, newest first; then active nodes, newest first.
+            let pool = &self.pools[s];
+            let newest_first = |want: Life| {
+                let mut v: Vec<usize> = (0..pool.life.len())
+                    .filter(|&j| pool.life[j] == want)
+                    .collect();
+                v.sort_unstable_by_key(|&j| std::cmp::Reverse(pool.launch_seq[j]));
+                v
+            };
+            let mut order = newest_first(Life::Booting);
+            order.extend(newest_first(Life::Active));
+            for &i in order.iter().take((current - desired) as usize) {
+                self.scale_in(now, s, i);
+            }
         }
     }
 
-    /// Launches a node into a free slot; false when every slot is taken.
-    fn launch(&mut self, now: SimTime, s: usize) -> bool {
+    /// Launches a node into free slot `i`.
+    fn launch_into(&mut self, now: SimTime, s: usize, i: usize) {
         let svc = &self.model.services[s];
-        let pool = &self.pools[s];
-        // Provisioned nodes per zone (zones are numbered densely; u32::MAX: no zones).
-        let zone_index = |j: usize| match svc.node_zone[j] {
-            u32::MAX => 0,
-            z => z as usize + 1,
-        };
-        let mut zone_load = Vec::new();
-        for j in (0..svc.slots).filter(|&j| pool.life[j] != Life::Off) {
-            let z = zone_index(j);
-            if zone_load.len() <= z {
-                zone_load.resize(z + 1, 0usize);
-            }
-            zone_load[z] += 1;
-        }
-        let load_of = |j: usize| zone_load.get(zone_index(j)).copied().unwrap_or(0);
-        let usable = |j: usize| pool.down[j] == 0 && pool.cut_off[j] == 0;
-        let slot = (0..svc.slots)
-            .filter(|&j| pool.life[j] == Life::Off)
-            .min_by_key(|&j| (!usable(j), load_of(j), j));
-        let Some(i) = slot else { return false };
         let boot = svc.boot_time.sample(&mut self.pools[s].boot_rng);
         let pool = &mut self.pools[s];
-        pool.life[i] = Life::Booting;
+        pool.set_life(i, Life::Booting);
         pool.launched_at[i] = now;
         // A fresh node: no verdict yet; it joins rotation once its checks pass.
         pool.healthy[i] = false;
@@ -329,40 +324,29 @@ impl Trial<'_> {
                 life,
             },
         );
-        true
     }
 
     pub(super) fn on_boot_done(&mut self, now: SimTime, s: usize, i: usize, life: u32) {
         if self.pools[s].node_gen[i] != life || self.pools[s].life[i] != Life::Booting {
             return;
         }
-        self.pools[s].life[i] = Life::Active;
+        self.pools[s].set_life(i, Life::Active);
         self.start_node_clocks(now, s, i);
         self.node_changed(now, s, i);
     }
 
-    /// Removes one node: a booting one if any (newest first), else the newest active one,
-    /// which drains.
-    fn scale_in_one(&mut self, now: SimTime, s: usize) {
-        let pool = &self.pools[s];
-        let newest = |want: Life| {
-            (0..pool.life.len())
-                .filter(|&j| pool.life[j] == want)
-                .max_by_key(|&j| pool.launch_seq[j])
-        };
-        if let Some(i) = newest(Life::Booting) {
+    /// Removes node `i`: a booting node is terminated, an active one drains.
+    fn scale_in(&mut self, now: SimTime, s: usize, i: usize) {
+        if self.pools[s].life[i] == Life::Booting {
             self.terminate(now, s, i);
             return;
         }
-        let Some(i) = newest(Life::Active) else {
-            return;
-        };
         let delay = self.model.services[s]
             .autoscaling
             .as_ref()
             .expect("autoscaled")
             .deregistration_delay;
-        self.pools[s].life[i] = Life::Draining;
+        self.pools[s].set_life(i, Life::Draining);
         self.refresh_node(now, s, i);
         let life = self.pools[s].node_gen[i];
         self.queue.schedule(
@@ -419,7 +403,9 @@ impl Trial<'_> {
             return;
         }
         self.terminate(now, s, i);
-        self.launch(now, s);
+        if let Some(j) = FreeSlots::new(&self.model.services[s], &self.pools[s]).take() {
+            self.launch_into(now, s, j);
+        }
     }
 
     /// Node `i` is gone: its remaining work fails, its repairs stop (freeing their crews),
@@ -439,7 +425,7 @@ impl Trial<'_> {
         pool.down[i] -= modes_down;
         pool.active_modes[i] = 0;
         pool.slow_factor[i] = 1.0;
-        pool.life[i] = Life::Off;
+        pool.set_life(i, Life::Off);
         pool.node_gen[i] = pool.node_gen[i].wrapping_add(1);
         let provisioned = pool.provisioned.value() - 1;
         pool.provisioned.set(now, provisioned);
@@ -448,5 +434,57 @@ impl Trial<'_> {
         for _ in 0..crews {
             self.release_crew(now);
         }
+    }
+}
+
+/// Where launches go: the free slot in the zone with the fewest provisioned nodes, among
+/// slots not inside a failed or cut-off domain if there are any (ties: lowest slot).
+/// Worked out once per scaling action (O(slots)), then O(zones) per launch.
+struct FreeSlots {
+    /// Per zone (0: no zone): provisioned nodes, and its free slots, usable ones and the
+    /// others, lowest last (popped first).
+    load: Vec<usize>,
+    usable: Vec<Vec<usize>>,
+    unusable: Vec<Vec<usize>>,
+}
+
+impl FreeSlots {
+    fn new(svc: &crate::model::ServiceModel, pool: &crate::model::pool::Pool) -> FreeSlots {
+        let zone = |j: usize| match svc.node_zone[j] {
+            u32::MAX => 0,
+            z => z as usize + 1,
+        };
+        let zones = (0..svc.slots).map(zone).max().map_or(1, |z| z + 1);
+        let mut free = FreeSlots {
+            load: vec![0; zones],
+            usable: vec![Vec::new(); zones],
+            unusable: vec![Vec::new(); zones],
+        };
+        for j in (0..svc.slots).rev() {
+            let z = zone(j);
+            if pool.life[j] != Life::Off {
+                free.load[z] += 1;
+            } else if pool.down[j] == 0 && pool.cut_off[j] == 0 {
+                free.usable[z].push(j);
+            } else {
+                free.unusable[z].push(j);
+            }
+        }
+        free
+    }
+
+    /// The next slot to launch into, counted as provisioned from now on.
+    fn take(&mut self) -> Option<usize> {
+        for lists in [&mut self.usable, &mut self.unusable] {
+            let best = (0..lists.len())
+                .filter_map(|z| lists[z].last().map(|&j| (self.load[z], j, z)))
+                .min();
+            if let Some((_, j, z)) = best {
+                lists[z].pop();
+                self.load[z] += 1;
+                return Some(j);
+            }
+        }
+        None
     }
 }

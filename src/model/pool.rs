@@ -80,8 +80,10 @@ pub struct Pool {
     /// Nodes serving (in rotation and working), and which ones, as of the last refresh.
     pub serving: u32,
     pub serving_flag: Vec<bool>,
-    /// Per node slot: where it is in its life.
+    /// Per node slot: where it is in its life (change it with [`Pool::set_life`]).
     pub life: Vec<Life>,
+    /// Node slots in each life, indexed by `Life as usize`.
+    life_counts: [u32; 4],
     /// Per node slot: bumped when the node is terminated, so its pending failure, repair,
     /// boot and drain events go stale.
     pub node_gen: Vec<u32>,
@@ -132,6 +134,9 @@ impl Pool {
         let life: Vec<Life> = (0..n)
             .map(|i| if i < active { Life::Active } else { Life::Off })
             .collect();
+        let mut life_counts = [0u32; 4];
+        life_counts[Life::Active as usize] = active as u32;
+        life_counts[Life::Off as usize] = (n - active) as u32;
         let balancer = balancer::build(&svc.balancer, n);
         let standby = matches!(svc.redundancy, Redundancy::ActiveStandby { .. });
         // Active-standby: node 0 starts as primary and only the primary is in rotation.
@@ -164,6 +169,7 @@ impl Pool {
             epoch: vec![0; n],
             was_working: (0..n).map(|i| i < active).collect(),
             life,
+            life_counts,
             node_gen: vec![0; n],
             launch_seq: (0..n as u64).collect(),
             next_launch_seq: n as u64,
@@ -234,18 +240,22 @@ impl Pool {
             && self.cut_off[i] == 0
     }
 
+    /// Moves node slot `i` to `life`.
+    pub fn set_life(&mut self, i: usize, life: Life) {
+        self.life_counts[self.life[i] as usize] -= 1;
+        self.life_counts[life as usize] += 1;
+        self.life[i] = life;
+    }
+
     /// Nodes booting now.
     pub fn booting_count(&self) -> usize {
-        self.life.iter().filter(|&&l| l == Life::Booting).count()
+        self.life_counts[Life::Booting as usize] as usize
     }
 
     /// Nodes that count toward the autoscaler's current size: active and booting (as the
     /// Kubernetes HPA counts not-yet-ready pods), not draining.
     pub fn current_size(&self) -> u32 {
-        self.life
-            .iter()
-            .filter(|&&l| matches!(l, Life::Active | Life::Booting))
-            .count() as u32
+        self.life_counts[Life::Active as usize] + self.life_counts[Life::Booting as usize]
     }
 
     /// Whether node `i` receives requests and can serve them.

@@ -170,7 +170,9 @@ fn queue(
             rate_per_s: rate,
         };
     }
-    let mut sojourn = if wait_probability > 1e-12 {
+    // A chance to wait below 1e-5 moves no reported percentile (p999 is 1e-3 from the
+    // top), so the visit time is then the service time itself; the mean wait counts it.
+    let mut sojourn = if wait_probability > 1e-5 {
         // No wait with probability 1 − P(wait), else exponential with the conditional mean.
         let mean_if_waiting = wait_mean_s / wait_probability;
         let mut wait = vec![(0.0, 1.0 - wait_probability)];
