@@ -32,8 +32,8 @@ impl TimeSeries {
         let mut utilization = Vec::new();
         let mut nodes = Vec::new();
         for (label, name) in [
-            ("arrival rate", "arrival_rate"),
-            ("throughput", "throughput_rps"),
+            ("arrival rate (instant)", "arrival_rate"),
+            ("throughput (interval)", "throughput_rps"),
         ] {
             if let Some(i) = find(name) {
                 system.push((label.to_string(), column(i)));
