@@ -38,28 +38,6 @@ impl Ctmc {
         a[n - 1].iter_mut().for_each(|x| *x = 1.0);
         let mut b = vec![0.0; n];
         b[n - 1] = 1.0;
-        for col in 0..n {
-            let pivot = (col..n)
-                .max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))
-                .expect("non-empty");
-            a.swap(col, pivot);
-            b.swap(col, pivot);
-            let pivot_row = a[col].clone();
-            for row in col + 1..n {
-                let factor = a[row][col] / pivot_row[col];
-                if factor != 0.0 {
-                    for (x, &p) in a[row][col..].iter_mut().zip(&pivot_row[col..]) {
-                        *x -= factor * p;
-                    }
-                    b[row] -= factor * b[col];
-                }
-            }
-        }
-        let mut x = vec![0.0; n];
-        for row in (0..n).rev() {
-            let s: f64 = (row + 1..n).map(|k| a[row][k] * x[k]).sum();
-            x[row] = (b[row] - s) / a[row][row];
-        }
-        x
+        super::durability::solve(a, b)
     }
 }

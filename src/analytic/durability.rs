@@ -87,7 +87,7 @@ impl ReplicaGroup {
 
 /// Solves a·x = b by Gaussian elimination with partial pivoting (a small, non-singular
 /// system).
-fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
+pub(crate) fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Vec<f64> {
     let n = b.len();
     for col in 0..n {
         let pivot = (col..n)
