@@ -39,7 +39,10 @@ impl<E> Ord for Entry<E> {
 /// Events of type `E` waiting for their time.
 pub struct EventQueue<E> {
     heap: QuaternaryHeap<Entry<E>>,
+    /// Sequence numbers: those of `schedule_first` count up from 0, the others from 2^63,
+    /// so at equal times the first kind pops first, each kind in insertion order.
     next_seq: u64,
+    next_first_seq: u64,
     now: SimTime,
     /// Events after this time never happen, so they are not kept.
     end: SimTime,
@@ -49,7 +52,8 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             heap: QuaternaryHeap::new(),
-            next_seq: 0,
+            next_seq: 1 << 63,
+            next_first_seq: 0,
             now: SimTime::ZERO,
             end: SimTime(u64::MAX),
         }
@@ -93,6 +97,23 @@ impl<E> EventQueue<E> {
             event,
         });
         self.next_seq += 1;
+    }
+
+    /// Schedules `event` at `time`, before every event of the same time scheduled with
+    /// [`EventQueue::schedule`] (and after those scheduled with this method earlier): for an
+    /// observer, such as a time-series sample, that must see the state before anything
+    /// else happens at its time, however the other events came to be scheduled.
+    pub fn schedule_first(&mut self, time: SimTime, event: E) {
+        debug_assert!(time >= self.now, "event scheduled in the past");
+        if time > self.end {
+            return;
+        }
+        self.heap.push(Entry {
+            time,
+            seq: self.next_first_seq,
+            event,
+        });
+        self.next_first_seq += 1;
     }
 
     /// Removes and returns the earliest event, advancing the clock to its time.
@@ -154,5 +175,19 @@ mod tests {
         assert_eq!(q.pop(), Some((SimTime(5), 'c')));
         assert_eq!(q.pop(), None);
         assert_eq!(q.now(), SimTime(5));
+    }
+
+    #[test]
+    fn first_events_pop_before_others_of_their_time_and_the_end_drops_later_ones() {
+        let mut q = EventQueue::until(SimTime(10));
+        q.schedule(SimTime(5), 'a');
+        q.schedule_first(SimTime(5), 'b');
+        q.schedule(SimTime(4), 'c');
+        q.schedule_first(SimTime(5), 'd');
+        q.schedule(SimTime(11), 'x');
+        q.schedule_first(SimTime(11), 'y');
+        assert_eq!(q.len(), 4);
+        let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|e| e.1)).collect();
+        assert_eq!(order, ['c', 'b', 'd', 'a']);
     }
 }

@@ -1,5 +1,7 @@
 //! Time series of one trial: one row every `sample_every`, from the first sample time to
-//! the horizon, warmup included (so the transient shows). `arrival_rate` is the pattern's
+//! the horizon, warmup included (so the transient shows). A sample sees the state before
+//! any other event of its instant (an autoscaler's tick at the same time shows in the
+//! next row). `arrival_rate` is the pattern's
 //! intended rate at the sample time; rates, utilisations and p99 are over the interval
 //! before the sample time; counts are values at that instant. A value undefined in a trial
 //! (a p99 with no request in the interval) is NaN there and left out of the average.
@@ -167,6 +169,6 @@ impl Trial<'_> {
             &mut self.pools,
         );
         self.queue
-            .schedule(self.series.next_after(now), Event::Sample);
+            .schedule_first(self.series.next_after(now), Event::Sample);
     }
 }

@@ -128,7 +128,7 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
     } else {
         t.schedule_next_arrival(SimTime::ZERO);
     }
-    t.queue.schedule(t.series.first(), Event::Sample);
+    t.queue.schedule_first(t.series.first(), Event::Sample);
     t.start_failure_clocks();
     t.start_autoscalers();
     if let Some(end) = t.slo.first_end() {

@@ -5,7 +5,9 @@ use super::{Verdict, service, simulate, single_service};
 use crate::dist::DistSpec;
 use crate::model::{Model, run_trial, series_columns};
 use crate::montecarlo::{self, Plan};
-use crate::scenario::{Autoscaling, BalancerSpec, Pattern, ScalingPolicy, ScheduledAction};
+use crate::scenario::{
+    Autoscaling, BalancerSpec, Fidelity, Pattern, ScalingPolicy, ScheduledAction,
+};
 use crate::time::SimTime;
 
 fn autoscaling(policy: ScalingPolicy, min: u32, max: u32) -> Autoscaling {
@@ -85,6 +87,21 @@ pub fn infinite_server_sinusoid(threads: Option<usize>) -> Vec<Verdict> {
 /// to the previous size and the utilisation measured over the interval, and the scale-down
 /// after the drop must not come before the stabilization window has passed.
 pub fn hpa_steps(_threads: Option<usize>) -> Vec<Verdict> {
+    hpa_steps_in(Fidelity::Request)
+}
+
+/// The same case in capacity fidelity, where the utilisation is the one the rate implies
+/// and ticks whose inputs have not changed sleep: the decisions must still follow the
+/// formula at every evaluation time.
+pub fn hpa_steps_capacity(_threads: Option<usize>) -> Vec<Verdict> {
+    hpa_steps_in(Fidelity::Capacity)
+}
+
+fn hpa_steps_in(fidelity: Fidelity) -> Vec<Verdict> {
+    let label = match fidelity {
+        Fidelity::Request => "",
+        Fidelity::Capacity => " (capacity fidelity)",
+    };
     let policy = ScalingPolicy::TargetTracking {
         target: 0.5,
         interval: SimTime::from_secs(15),
@@ -108,6 +125,7 @@ pub fn hpa_steps(_threads: Option<usize>) -> Vec<Verdict> {
         factors: vec![3.0, 1.0],
     };
     s.run.sample_every = SimTime::from_secs(15);
+    s.run.fidelity = fidelity;
     let model = Model::new(&s);
     let result = run_trial(&model, 0);
     let width = series_columns(&model).len();
@@ -142,7 +160,7 @@ pub fn hpa_steps(_threads: Option<usize>) -> Vec<Verdict> {
     let down_at = first_down_after_drop.unwrap_or(f64::INFINITY);
     vec![
         Verdict {
-            case: "HPA, target 0.5, step load 20 → 60 → 20 req/s".into(),
+            case: format!("HPA, target 0.5, step load 20 → 60 → 20 req/s{label}"),
             claim: "every evaluation follows desired = ceil(current × u / target) with its limits"
                 .into(),
             expected: steps as f64,
@@ -152,7 +170,7 @@ pub fn hpa_steps(_threads: Option<usize>) -> Vec<Verdict> {
             pass: matching == steps,
         },
         Verdict {
-            case: "HPA, target 0.5, step load 20 → 60 → 20 req/s".into(),
+            case: format!("HPA, target 0.5, step load 20 → 60 → 20 req/s{label}"),
             claim: "first scale-down after the drop at 2 h waits the 300 s window (s)".into(),
             expected: 7_200.0 + 300.0,
             simulated: down_at,

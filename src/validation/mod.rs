@@ -18,7 +18,7 @@ mod queueing;
 
 pub use availability::{active_standby, k_out_of_n, single_node, weibull_lognormal, zone_outage};
 pub use data::{backup_rpo, mttdl, simultaneous_loss, storage};
-pub use elastic::{hpa_steps, infinite_server_sinusoid, scale_in_drains};
+pub use elastic::{hpa_steps, hpa_steps_capacity, infinite_server_sinusoid, scale_in_drains};
 pub use queueing::{
     balancer_ordering, erlang_b, mm1, mmc, pollaczek_khinchine, random_split, supermarket,
 };
@@ -204,7 +204,7 @@ pub(crate) fn judge(
 
 /// Every reference case, in the order `nines validate` prints them.
 pub fn all(threads: Option<usize>) -> Vec<Verdict> {
-    let cases: [fn(Option<usize>) -> Vec<Verdict>; 18] = [
+    let cases: [fn(Option<usize>) -> Vec<Verdict>; 19] = [
         mm1,
         mmc,
         erlang_b,
@@ -219,6 +219,7 @@ pub fn all(threads: Option<usize>) -> Vec<Verdict> {
         zone_outage,
         infinite_server_sinusoid,
         hpa_steps,
+        hpa_steps_capacity,
         scale_in_drains,
         mttdl,
         backup_rpo,

@@ -87,6 +87,7 @@ fn time_varying_load_matches_the_infinite_server_queue() {
 #[test]
 fn target_tracking_follows_the_hpa_formula_and_its_stabilization_window() {
     assert_all_pass(validation::hpa_steps(None));
+    assert_all_pass(validation::hpa_steps_capacity(None));
 }
 
 #[test]
