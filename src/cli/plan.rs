@@ -101,6 +101,7 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         description: base.description.as_deref(),
         seed: base.run.seed,
         trials: trials as u64,
+        overrides: &args.set,
         variables: &vars,
         targets,
         evaluated: &evaluated,

@@ -348,16 +348,19 @@ impl Trial<'_> {
             .deregistration_delay;
         self.pools[s].set_life(i, Life::Draining);
         self.refresh_node(now, s, i);
-        let life = self.pools[s].node_gen[i];
-        self.queue.schedule(
-            now.saturating_add(delay),
-            Event::DrainDone {
-                service: s as u32,
-                node: i as u32,
-                life,
-            },
-        );
         self.finish_drain_if_idle(now, s, i);
+        // A node with work left is gone when it finishes or at the delay, whichever first.
+        if self.pools[s].life[i] == Life::Draining {
+            let life = self.pools[s].node_gen[i];
+            self.queue.schedule(
+                now.saturating_add(delay),
+                Event::DrainDone {
+                    service: s as u32,
+                    node: i as u32,
+                    life,
+                },
+            );
+        }
     }
 
     /// A draining node with nothing left to do is gone.

@@ -31,6 +31,15 @@ impl Trial<'_> {
             self.data_detected(now, s, i);
         }
         self.pools[s].was_working[i] = working;
+        if self.pools[s].life[i] == Life::Off {
+            // A terminated node is deregistered at once: no probes, no verdict to wait for.
+            let pool = &mut self.pools[s];
+            pool.probe_passes[i] = false;
+            pool.health_gen[i] = pool.health_gen[i].wrapping_add(1);
+            self.set_healthy(now, s, i, false);
+            self.refresh_node(now, s, i);
+            return;
+        }
         match &self.model.services[s].health_check {
             None => self.set_healthy(now, s, i, working),
             Some(hc) => {

@@ -18,6 +18,8 @@ pub struct PlanResult<'a> {
     pub description: Option<&'a str>,
     pub seed: u64,
     pub trials: u64,
+    /// `--set KEY=VALUE` applied to every design.
+    pub overrides: &'a [String],
     pub variables: &'a [Variable],
     pub targets: Targets,
     pub evaluated: &'a [Evaluation],
@@ -29,6 +31,8 @@ struct PlanJson<'a> {
     scenario: &'a str,
     seed: u64,
     trials: u64,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    overrides: &'a [String],
     best: Option<BTreeMap<&'a str, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
@@ -76,6 +80,7 @@ pub fn write_plan_files(out: &mut OutputDir, plan: &PlanResult<'_>) -> anyhow::R
         scenario: plan.scenario,
         seed: plan.seed,
         trials: plan.trials,
+        overrides: plan.overrides,
         best: plan.best.map(|b| plan.design(b)),
         reason: plan.best.is_none().then(|| plan.reason()),
         cost: plan.best.map(|b| b.cost),
@@ -182,6 +187,9 @@ pub fn plan_report(plan: &PlanResult<'_>, figure: bool) -> String {
         "- {} trials per design, seed {} for every design (common random numbers).",
         plan.trials, plan.seed
     );
+    for o in plan.overrides {
+        let _ = writeln!(md, "- Every design with `--set {o}`.");
+    }
     for v in plan.variables {
         let values: Vec<String> = v.values.iter().map(|x| label(x)).collect();
         let how = if v.integer {

@@ -95,6 +95,9 @@ window = "1m"
     let plan: serde_json::Value =
         serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
     assert_eq!(plan["best"]["services.svc.nodes"], "3");
+    assert_eq!(plan["overrides"][0], "run.fidelity=capacity");
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("`--set run.fidelity=capacity`"), "{report}");
     let capacity = plan["metrics"]["latency_p99_s"]["mean"].as_f64().unwrap();
     assert!(
         (capacity / q3 - 1.0).abs() < 0.01,
