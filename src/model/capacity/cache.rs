@@ -44,7 +44,7 @@ fn rounded_bits(x: f64) -> u32 {
 /// Most states (and routes) the shared cache holds; past it, it starts afresh. A state's
 /// figures are a pure function of its key, so forgetting costs time, never results, and
 /// memory stays bounded however long the horizon.
-const SHARED_LIMIT: usize = 1 << 13;
+const SHARED_LIMIT: usize = 1 << 14;
 
 /// States and routes already worked out, shared by every trial of a model.
 #[derive(Debug, Default)]

@@ -84,7 +84,7 @@ pub struct CapacityState {
 
 /// Most states a trial numbers (or caches) before it records them into its histograms and
 /// starts afresh, so a trial's memory does not grow with its horizon.
-const TRIAL_LIMIT: usize = 1 << 12;
+const TRIAL_LIMIT: usize = 1 << 13;
 
 impl CapacityState {
     fn state(&mut self, model: &Model, key: StateKey) -> Arc<StateStats> {
