@@ -311,6 +311,40 @@ fn a_loss_without_a_backup_is_a_zero_length_row_of_the_outage_log() {
     );
 }
 
+/// 10 nodes holding 1 TB in 10,000 chunks of 3 replicas, re-replicated at 100 MB/s per
+/// node: 2 nodes lose their data at 1 h, one more `third_after` later.
+fn shared_bandwidth(third_after_s: u64) -> String {
+    let outage = |fraction: f64, at_s: u64| {
+        format!(
+            "[[outages]]\nscope = \"random\"\nfraction = {fraction}\nloses_data = true\nttf = {{ dist = \"constant\", value = \"{at_s}s\" }}\nttr = {{ dist = \"constant\", value = \"2h\" }}\n"
+        )
+    };
+    storage(
+        "3h",
+        200,
+        "nodes = 10\ndata = { size = \"1TB\", chunks = 10000, replicas = 3, rereplication = { rate = \"100MB/s\" } }",
+        &format!(
+            "{}{}",
+            outage(0.2, 3_600),
+            outage(0.1, 3_600 + third_after_s)
+        ),
+    )
+}
+
+#[test]
+fn simultaneous_re_replications_share_the_nodes_bandwidth() {
+    // Each lost node's share is 3e11 B. Alone it would come from 9 nodes at 100 MB/s in
+    // 333 s; the two jobs share the 8 nodes left, 4e8 B/s each: 750 s. A third loss 500 s
+    // later finds both still running and loses data (every triple of nodes holds about 83
+    // chunks), unless it strikes one of the two lost nodes again (2 in 10); 900 s later
+    // it finds them done.
+    let during = simulate(&ok(&shared_bandwidth(500)), None);
+    // Binomial(200, 0.8): 0.8 − 4.5 sd (sd = 0.028) is above 0.67.
+    assert!(mean(&during, "data_loss_probability") > 0.67);
+    let after = simulate(&ok(&shared_bandwidth(900)), None);
+    assert_eq!(mean(&after, "data_loss_probability"), 0.0);
+}
+
 #[test]
 fn re_replication_waits_for_detection() {
     // The same 40 nodes with a health check that declares a node dead after 30 failed

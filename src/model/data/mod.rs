@@ -11,8 +11,9 @@
 //!   re-created by a re-replication job that starts when the loss is detected: at the
 //!   health check's verdict, or when the node comes back without them, or at once without a
 //!   health check. At most `max_streams` jobs run at once (first come, first served). A
-//!   job copies the node's share, size × replicas / nodes, at `rate` × (other nodes up when
-//!   it starts), or takes a drawn `time`. The re-created replicas take the lost ones'
+//!   job copies the node's share, size × replicas / nodes; the nodes up with their
+//!   replicas give `rate` each, shared equally by the running jobs (re-divided when one
+//!   starts or ends). Or a job takes a drawn `time`. The re-created replicas take the lost ones'
 //!   place, so placement is fixed for the trial (a replacement takes the node's identity).
 //! - A chunk is lost when every one of its replicas is lost at once. Without a backup it
 //!   stays lost (counted once); with one, the service restores: down for the RTO
@@ -167,6 +168,11 @@ pub struct DataState {
     job_gen: Vec<u32>,
     waiting: VecDeque<u32>,
     running: u32,
+    /// With a `rate`: the bytes each running job has left, and the bandwidth each gets
+    /// (bytes/s) since `shared_since`.
+    remaining_bytes: Vec<f64>,
+    share_bps: f64,
+    shared_since: SimTime,
     /// One bit per chunk lost without a backup to restore it (empty until the first loss).
     lost_chunks: Vec<u64>,
     pub restoring: bool,
@@ -189,6 +195,9 @@ impl DataState {
             job_gen: vec![0; n],
             waiting: VecDeque::new(),
             running: 0,
+            remaining_bytes: vec![0.0; n],
+            share_bps: 0.0,
+            shared_since: SimTime::ZERO,
             lost_chunks: Vec::new(),
             restoring: false,
             corrupted_at: vec![None; n],
@@ -231,6 +240,17 @@ impl DataState {
             }
         }
         count
+    }
+
+    /// Charges every running job the bytes its share copied since the last change.
+    fn settle_shares(&mut self, now: SimTime) {
+        let copied = self.share_bps * (now - self.shared_since).as_secs_f64();
+        for (job, left) in self.job.iter().zip(&mut self.remaining_bytes) {
+            if matches!(job, Job::Running) {
+                *left = (*left - copied).max(0.0);
+            }
+        }
+        self.shared_since = now;
     }
 
     /// Forgets every loss: a restore re-created all replicas.
@@ -287,34 +307,71 @@ impl Trial<'_> {
     fn start_job(&mut self, now: SimTime, s: usize, i: usize) {
         let model = self.model;
         let d = model.services[s].data.as_ref().expect("data");
-        let up_others = (0..d.nodes as usize)
-            .filter(|&j| j != i && self.pools[s].working(j))
-            .count()
-            .max(1);
         let st = self.data[s].as_mut().expect("data state");
         if st.running >= d.max_streams {
             st.job[i] = Job::Waiting;
             st.waiting.push_back(i as u32);
             return;
         }
-        st.running += 1;
         st.job[i] = Job::Running;
-        let duration = match d.speed.as_ref().expect("re-replication") {
-            JobSpeed::Rate(rate) => {
-                let s = d.node_share_bytes / (rate * up_others as f64);
-                SimTime::from_secs_f64(s)
+        match d.speed.as_ref().expect("re-replication") {
+            JobSpeed::Rate(_) => {
+                st.settle_shares(now);
+                st.running += 1;
+                st.remaining_bytes[i] = d.node_share_bytes;
+                self.reshare(now, s);
             }
-            JobSpeed::Time(dist) => dist.sample(&mut st.rng),
+            JobSpeed::Time(dist) => {
+                st.running += 1;
+                let duration = dist.sample(&mut st.rng);
+                let generation = st.job_gen[i];
+                self.queue.schedule(
+                    now.saturating_add(duration),
+                    Event::RereplicationDone {
+                        service: s as u32,
+                        node: i as u32,
+                        generation,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Re-replication with a `rate`: the nodes that are up and hold their replicas give
+    /// `rate` each, shared equally by the running jobs; every running job's completion is
+    /// rescheduled at the new share (call after the jobs' bytes are settled to `now`).
+    fn reshare(&mut self, now: SimTime, s: usize) {
+        let model = self.model;
+        let d = model.services[s].data.as_ref().expect("data");
+        let Some(JobSpeed::Rate(rate)) = d.speed else {
+            return;
         };
-        let generation = st.job_gen[i];
-        self.queue.schedule(
-            now.saturating_add(duration),
-            Event::RereplicationDone {
-                service: s as u32,
-                node: i as u32,
-                generation,
-            },
-        );
+        let st = self.data[s].as_ref().expect("data state");
+        let givers = (0..d.nodes as usize)
+            .filter(|&j| !st.lost[j] && self.pools[s].working(j))
+            .count()
+            .max(1);
+        let st = self.data[s].as_mut().expect("data state");
+        if st.running == 0 {
+            return;
+        }
+        st.share_bps = rate * givers as f64 / st.running as f64;
+        st.shared_since = now;
+        for j in 0..d.nodes as usize {
+            if !matches!(st.job[j], Job::Running) {
+                continue;
+            }
+            st.job_gen[j] = st.job_gen[j].wrapping_add(1);
+            let left_s = st.remaining_bytes[j] / st.share_bps;
+            self.queue.schedule(
+                now.saturating_add(SimTime::from_secs_f64(left_s)),
+                Event::RereplicationDone {
+                    service: s as u32,
+                    node: j as u32,
+                    generation: st.job_gen[j],
+                },
+            );
+        }
     }
 
     pub(super) fn on_rereplication_done(
@@ -328,12 +385,15 @@ impl Trial<'_> {
         if st.job_gen[i] != generation {
             return;
         }
+        st.settle_shares(now);
         st.lost[i] = false;
         st.lost_count -= 1;
         st.job[i] = Job::None;
+        st.remaining_bytes[i] = 0.0;
         st.running -= 1;
-        if let Some(next) = st.waiting.pop_front() {
-            self.start_job(now, s, next as usize);
+        match st.waiting.pop_front() {
+            Some(next) => self.start_job(now, s, next as usize),
+            None => self.reshare(now, s),
         }
     }
 
