@@ -116,6 +116,12 @@ impl<E> EventQueue<E> {
         self.next_first_seq += 1;
     }
 
+    /// Keeps only the pending events for which `keep` holds; the order of those kept is
+    /// unchanged (their sequence numbers stay). O(pending).
+    pub fn retain(&mut self, mut keep: impl FnMut(SimTime, &E) -> bool) {
+        self.heap.retain(|entry| keep(entry.time, &entry.event));
+    }
+
     /// Removes and returns the earliest event, advancing the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let entry = self.heap.pop()?;
@@ -189,5 +195,16 @@ mod tests {
         assert_eq!(q.len(), 4);
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|e| e.1)).collect();
         assert_eq!(order, ['c', 'b', 'd', 'a']);
+    }
+
+    #[test]
+    fn retain_keeps_the_order_of_what_it_keeps() {
+        let mut q = EventQueue::new();
+        for (t, e) in [(5, 'a'), (3, 'b'), (5, 'c'), (4, 'd'), (5, 'e')] {
+            q.schedule(SimTime(t), e);
+        }
+        q.retain(|_, &e| e != 'c' && e != 'd');
+        let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|e| e.1)).collect();
+        assert_eq!(order, ['b', 'a', 'e']);
     }
 }

@@ -437,6 +437,28 @@ impl Trial<'_> {
         for _ in 0..crews {
             self.release_crew(now);
         }
+        self.terminated_since_sweep += 1;
+        self.sweep_stale_events();
+    }
+
+    /// A terminated node leaves events behind (its failure clocks can be years ahead);
+    /// they would be ignored when due, but until then they take memory. Once they could
+    /// outnumber the live events, drop them: the rest keep their order, so nothing else
+    /// changes, and memory stays bounded however long the horizon.
+    fn sweep_stale_events(&mut self) {
+        let per_node = self
+            .model
+            .services
+            .iter()
+            .map(|s| s.failures.len() + 2)
+            .max();
+        let stale_at_most = self.terminated_since_sweep * per_node.unwrap_or(2);
+        if stale_at_most < 4_096.max(self.queue.len() / 2) {
+            return;
+        }
+        self.terminated_since_sweep = 0;
+        let pools = &self.pools;
+        self.queue.retain(|_, e| !stale(pools, e));
     }
 }
 
@@ -489,5 +511,48 @@ impl FreeSlots {
             }
         }
         None
+    }
+}
+
+/// Whether `e` belongs to a node (life) or a health verdict (generation) that is gone, so
+/// its handler would ignore it.
+fn stale(pools: &[crate::model::pool::Pool], e: &Event) -> bool {
+    match *e {
+        Event::NodeFail {
+            service,
+            node,
+            life,
+            ..
+        }
+        | Event::NodeRecover {
+            service,
+            node,
+            life,
+            ..
+        }
+        | Event::BootDone {
+            service,
+            node,
+            life,
+            ..
+        }
+        | Event::DrainDone {
+            service,
+            node,
+            life,
+            ..
+        }
+        | Event::Replace {
+            service,
+            node,
+            life,
+            ..
+        } => pools[service as usize].node_gen[node as usize] != life,
+        Event::HealthChange {
+            service,
+            node,
+            generation,
+        } => pools[service as usize].health_gen[node as usize] != generation,
+        _ => false,
     }
 }

@@ -72,6 +72,8 @@ pub(super) struct Trial<'m> {
     pub scalers: Vec<Option<Scaler>>,
     /// Capacity fidelity's state (`None` in request fidelity).
     pub capacity: Option<Box<CapacityState>>,
+    /// Nodes terminated since stale events were last swept from the queue.
+    pub terminated_since_sweep: usize,
     /// Per service: its data's state, if it has data.
     pub data: Vec<Option<DataState>>,
     /// Per outage: the nodes a random outage in progress struck.
@@ -110,6 +112,7 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
         slo: SloWindows::new(model),
         scalers: model.services.iter().map(|_| None).collect(),
         capacity: None,
+        terminated_since_sweep: 0,
         data: model
             .services
             .iter()

@@ -201,3 +201,58 @@ fn failed_nodes_are_replaced_and_outages_last_a_boot_not_a_repair() {
     // Booting replacements cost too: the group pays for one node all the time.
     assert!((mean(&m, "nodes_mean") - 1.0).abs() < 1e-9);
 }
+
+/// A group that swings between 2 and 300 nodes four times a day, its nodes with three
+/// failure clocks of days (most still pending, inside the horizon, when a node is
+/// terminated), and `extra_modes` failure modes on an unrelated service.
+fn churn(extra_modes: usize) -> String {
+    let mode = |k: usize| {
+        format!(
+            "{{ name = \"m{k}\", effect = \"crash\", ttf = {{ dist = \"exponential\", mean = \"5d\" }}, ttr = {{ dist = \"constant\", value = \"1h\" }} }}"
+        )
+    };
+    let modes = |n: usize| (0..n).map(mode).collect::<Vec<_>>().join(", ");
+    format!(
+        r#"name = "churn"
+[run]
+horizon = "6d"
+trials = 2
+[workload]
+entry = "a"
+[[services]]
+name = "a"
+nodes = 2
+service_time = {{ dist = "exponential", mean = "10ms" }}
+health_check = {{ interval = "10s", unhealthy_threshold = 3, healthy_threshold = 2 }}
+failures = [{}]
+autoscaling = {{ policy = "schedule", min = 2, max = 300, boot_time = {{ dist = "constant", value = "60s" }}, actions = [
+  {{ at = "00:00", daily = true, desired = 300 }},
+  {{ at = "06:00", daily = true, desired = 2 }},
+  {{ at = "12:00", daily = true, desired = 300 }},
+  {{ at = "18:00", daily = true, desired = 2 }},
+] }}
+[[services]]
+name = "b"
+nodes = 1
+service_time = {{ dist = "exponential", mean = "10ms" }}
+failures = [{}]
+"#,
+        modes(3),
+        modes(extra_modes.max(1))
+    )
+}
+
+#[test]
+fn sweeping_a_terminated_nodes_events_changes_nothing() {
+    // Each termination leaves failure clocks days ahead in the queue; they are swept once
+    // they could outnumber the live events, at a point that depends on the most failure
+    // modes any service has. Two runs that sweep at different times agree exactly.
+    let few = simulate(&super::scenario_errors::ok(&churn(1)), Some(1));
+    let many = simulate(&super::scenario_errors::ok(&churn(12)), Some(1));
+    assert!(mean(&few, "services.a.nodes_mean") > 100.0);
+    for (k, v) in &few {
+        if k.starts_with("services.a.") {
+            assert_eq!(Some(v), many.get(k), "{k}");
+        }
+    }
+}
