@@ -165,6 +165,7 @@ impl Trial<'_> {
     pub(super) fn refresh_node(&mut self, now: SimTime, s: usize, i: usize) {
         let svc = &self.model.services[s];
         let pool = &mut self.pools[s];
+        pool.node_changes += 1;
         let was_serving = pool.serving_flag[i];
         let standby = matches!(svc.redundancy, Redundancy::ActiveStandby { .. });
         let rotation = pool.healthy[i]

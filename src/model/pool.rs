@@ -77,6 +77,9 @@ pub struct Pool {
     pub was_working: Vec<bool>,
     /// Per node: its failure stream.
     pub failure_rng: Vec<SimRng>,
+    /// Bumped whenever a node is refreshed (its rotation, service or slowness may change),
+    /// so a reader can tell that nothing about the nodes changed since it last looked.
+    pub node_changes: u64,
     /// Nodes serving (in rotation and working), and which ones, as of the last refresh.
     pub serving: u32,
     pub serving_flag: Vec<bool>,
@@ -152,6 +155,7 @@ impl Pool {
         Pool {
             outstanding: vec![0; n],
             busy: vec![0; n],
+            node_changes: 0,
             serving: in_rotation.iter().filter(|&&r| r).count() as u32,
             serving_flag: in_rotation.clone(),
             rotation: (0..n).filter(|&i| in_rotation[i]).collect(),

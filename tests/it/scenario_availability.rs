@@ -12,7 +12,7 @@ use nines::scenario::{
 use nines::time::SimTime;
 use proptest::prelude::*;
 
-use super::scenario_errors::{BASE, at, errors, ok, one_error};
+use super::scenario_errors::{BASE, at, errors, ok, one_error, unknown_keys};
 
 /// Every new key, with regions, zones and racks interleaved in the text to show that
 /// domain ids follow kind first, then file order.
@@ -799,15 +799,7 @@ fn unknown_keys_in_availability_tables_are_errors() {
             "racks[0].cross_zone_latency",
         ),
     ];
-    for (text, path) in cases {
-        let key = path.rsplit('.').next().unwrap();
-        one_error(
-            &text,
-            &at(&text, &format!("{key} ="), 0),
-            path,
-            &format!("unknown key \"{key}\""),
-        );
-    }
+    unknown_keys(&cases);
 }
 
 #[test]

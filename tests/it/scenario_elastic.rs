@@ -10,7 +10,7 @@ use nines::scenario::{
 use nines::time::SimTime;
 use proptest::prelude::*;
 
-use super::scenario_errors::{BASE, at, errors, ok, one_error};
+use super::scenario_errors::{BASE, at, errors, ok, one_error, unknown_keys};
 
 /// Every new key: a list of patterns, and one service per scaling policy.
 const FULL: &str = r#"name = "elastic"
@@ -872,15 +872,7 @@ fn unknown_keys_in_elastic_tables_are_errors() {
             "services[0].autoscaling.boot_time.colour",
         ),
     ];
-    for (text, path) in cases {
-        let key = path.rsplit('.').next().unwrap();
-        one_error(
-            &text,
-            &at(&text, &format!("{key} ="), 0),
-            path,
-            &format!("unknown key \"{key}\""),
-        );
-    }
+    unknown_keys(&cases);
 }
 
 #[test]

@@ -51,6 +51,19 @@ pub(crate) fn at(text: &str, needle: &str, shift: usize) -> String {
 }
 
 /// Exactly one diagnostic, and it starts with `web.toml:<place>: <path>: ` and contains `msg`.
+/// Each (file, key path) has one error: an unknown key, at its place.
+pub(crate) fn unknown_keys(cases: &[(String, &str)]) {
+    for (text, path) in cases {
+        let key = path.rsplit('.').next().unwrap();
+        one_error(
+            text,
+            &at(text, &format!("{key} ="), 0),
+            path,
+            &format!("unknown key \"{key}\""),
+        );
+    }
+}
+
 pub(crate) fn one_error(text: &str, place: &str, path: &str, msg: &str) {
     let errs = errors(text);
     assert_eq!(errs.len(), 1, "expected one error, got {errs:#?}");

@@ -48,6 +48,9 @@ struct Current {
     stats: Arc<StateStats>,
     /// Its number among the states met, for the latency histogram.
     weight_id: usize,
+    /// Its serving nodes, as of the pool's `node_changes` count `serving_seen`.
+    serving: Serving,
+    serving_seen: u64,
     /// Visits per second arriving, and the share sent to nodes that do not work.
     rate: f64,
     error_share: f64,
@@ -118,6 +121,8 @@ impl Trial<'_> {
                     key,
                     stats: model.capacity_cache.state(model, key),
                     weight_id: service_weights[s].id(&key),
+                    serving: idle,
+                    serving_seen: u64::MAX,
                     rate: 0.0,
                     error_share: 0.0,
                     rotation_slots: u64::MAX,
@@ -192,7 +197,12 @@ impl Trial<'_> {
             } else {
                 (in_rotation - serving) as f64 / in_rotation as f64
             };
-            let key = StateKey::new(s, self.serving(s, serving), rate * (1.0 - error_share));
+            // The slow nodes' scan only after a node changed (not at every rate step).
+            if pool.node_changes != cap.current[s].serving_seen {
+                cap.current[s].serving = self.serving(s, serving);
+                cap.current[s].serving_seen = pool.node_changes;
+            }
+            let key = StateKey::new(s, cap.current[s].serving, rate * (1.0 - error_share));
             let cur = &cap.current[s];
             if key == cur.key
                 && rate == cur.rate
