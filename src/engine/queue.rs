@@ -83,6 +83,18 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time`, which must not be in the past.
     pub fn schedule(&mut self, time: SimTime, event: E) {
+        self.push(time, false, event);
+    }
+
+    /// Schedules `event` at `time`, before every event of the same time scheduled with
+    /// [`EventQueue::schedule`] (and after those scheduled with this method earlier): for an
+    /// observer, such as a time-series sample, that must see the state before anything
+    /// else happens at its time, however the other events came to be scheduled.
+    pub fn schedule_first(&mut self, time: SimTime, event: E) {
+        self.push(time, true, event);
+    }
+
+    fn push(&mut self, time: SimTime, first: bool, event: E) {
         debug_assert!(
             time >= self.now,
             "event scheduled in the past: {time:?} < {:?}",
@@ -91,29 +103,14 @@ impl<E> EventQueue<E> {
         if time > self.end {
             return;
         }
-        self.heap.push(Entry {
-            time,
-            seq: self.next_seq,
-            event,
-        });
-        self.next_seq += 1;
-    }
-
-    /// Schedules `event` at `time`, before every event of the same time scheduled with
-    /// [`EventQueue::schedule`] (and after those scheduled with this method earlier): for an
-    /// observer, such as a time-series sample, that must see the state before anything
-    /// else happens at its time, however the other events came to be scheduled.
-    pub fn schedule_first(&mut self, time: SimTime, event: E) {
-        debug_assert!(time >= self.now, "event scheduled in the past");
-        if time > self.end {
-            return;
-        }
-        self.heap.push(Entry {
-            time,
-            seq: self.next_first_seq,
-            event,
-        });
-        self.next_first_seq += 1;
+        let counter = if first {
+            &mut self.next_first_seq
+        } else {
+            &mut self.next_seq
+        };
+        let seq = *counter;
+        *counter += 1;
+        self.heap.push(Entry { time, seq, event });
     }
 
     /// Keeps only the pending events for which `keep` holds; the order of those kept is
