@@ -5,7 +5,9 @@
 //! discarded and drawing restarts at the end with the next segment's bound (exact, as the
 //! exponential is memoryless). No step approximation: the accepted points form a
 //! non-homogeneous Poisson process with exactly the pattern's intensity, and tight
-//! per-segment bounds keep the rejected candidates few.
+//! per-segment bounds keep the rejected candidates few. A squeeze keeps a candidate
+//! whose uniform draw falls below the segment's lower bound without evaluating the
+//! pattern (the same decision, without a `cos` per arrival).
 
 use std::f64::consts::PI;
 
@@ -67,11 +69,11 @@ fn trace_at(points: &[(f64, f64)], t_s: f64) -> f64 {
 /// Length of a thinning segment.
 const SEGMENT_S: f64 = 60.0;
 
-/// An upper bound of the pattern over [t0, t1] (exact for each pattern; a product of
-/// bounds for a product).
-pub fn max_over(p: &Pattern, t0: f64, t1: f64) -> f64 {
+/// Bounds `(low, high)` of the pattern over [t0, t1]: exact for each pattern, products of
+/// bounds for a product (every multiplier is >= 0, so products of bounds bound products).
+pub fn bounds_over(p: &Pattern, t0: f64, t1: f64) -> (f64, f64) {
     match p {
-        Pattern::Constant => 1.0,
+        Pattern::Constant => (1.0, 1.0),
         Pattern::Diurnal {
             period,
             peak,
@@ -83,23 +85,31 @@ pub fn max_over(p: &Pattern, t0: f64, t1: f64) -> f64 {
                 w * (t0 - peak_at.as_secs_f64()),
                 w * (t1 - peak_at.as_secs_f64()),
             );
-            // cos reaches 1 inside [a, b] if a multiple of 2π lies there.
+            // cos reaches 1 inside [a, b] if a multiple of 2π lies there, and -1 if an odd
+            // multiple of π does.
             let top = if (a / (2.0 * PI)).ceil() <= b / (2.0 * PI) {
                 1.0
             } else {
                 a.cos().max(b.cos())
             };
-            (peak + trough) / 2.0 + (peak - trough) / 2.0 * top
+            let bottom = if ((a - PI) / (2.0 * PI)).ceil() <= (b - PI) / (2.0 * PI) {
+                -1.0
+            } else {
+                a.cos().min(b.cos())
+            };
+            let at = |c: f64| (peak + trough) / 2.0 + (peak - trough) / 2.0 * c;
+            (at(bottom), at(top))
         }
         Pattern::Steps { at, factors } => {
-            let mut m = multiplier(p, t0);
+            let first = multiplier(p, t0);
+            let (mut low, mut high) = (first, first);
             for (a, f) in at.iter().zip(factors) {
                 let a = a.as_secs_f64();
                 if a > t0 && a <= t1 {
-                    m = m.max(*f);
+                    (low, high) = (low.min(*f), high.max(*f));
                 }
             }
-            m
+            (low, high)
         }
         Pattern::Spike {
             at,
@@ -107,19 +117,37 @@ pub fn max_over(p: &Pattern, t0: f64, t1: f64) -> f64 {
             factor,
         } => {
             let (start, end) = (at.as_secs_f64(), (*at + *duration).as_secs_f64());
-            if t1 >= start && t0 < end {
-                factor.max(1.0)
+            if t0 >= start && t1 < end {
+                (*factor, *factor)
+            } else if t1 >= start && t0 < end {
+                (factor.min(1.0), factor.max(1.0))
             } else {
-                1.0
+                (1.0, 1.0)
             }
         }
-        Pattern::Trace { points } => points
-            .iter()
-            .filter(|&&(t, _)| t > t0 && t < t1)
-            .map(|&(_, v)| v)
-            .fold(trace_at(points, t0).max(trace_at(points, t1)), f64::max),
-        Pattern::Product(parts) => parts.iter().map(|q| max_over(q, t0, t1)).product(),
+        Pattern::Trace { points } => {
+            let ends = (trace_at(points, t0), trace_at(points, t1));
+            points.iter().filter(|&&(t, _)| t > t0 && t < t1).fold(
+                (ends.0.min(ends.1), ends.0.max(ends.1)),
+                |(lo, hi), &(_, v)| (lo.min(v), hi.max(v)),
+            )
+        }
+        Pattern::Product(parts) => parts.iter().fold((1.0, 1.0), |(lo, hi), q| {
+            let (l, h) = bounds_over(q, t0, t1);
+            (lo * l, hi * h)
+        }),
     }
+}
+
+/// One thinning segment: its end, and the bounds of the rate over it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Segment {
+    start_s: f64,
+    end_s: f64,
+    /// Candidates arrive at this rate (the rate's maximum over the segment).
+    bound: f64,
+    /// At most the rate anywhere in the segment.
+    floor: f64,
 }
 
 /// Draws the arrival times of one trial.
@@ -128,8 +156,8 @@ pub struct Arrivals {
     pattern: Pattern,
     constant: Option<Exp<f64>>,
     horizon_s: f64,
-    /// The last segment's index and its bound rate (a cache: one bound per segment).
-    segment: std::cell::Cell<(i64, f64)>,
+    /// The last segment (a cache: one pair of bounds per segment).
+    segment: std::cell::Cell<Segment>,
 }
 
 impl Arrivals {
@@ -145,7 +173,7 @@ impl Arrivals {
             pattern: pattern.clone(),
             constant,
             horizon_s: horizon.as_secs_f64(),
-            segment: std::cell::Cell::new((i64::MIN, 0.0)),
+            segment: std::cell::Cell::new(Segment::default()),
         }
     }
 
@@ -154,17 +182,30 @@ impl Arrivals {
         self.rate_per_s * multiplier(&self.pattern, t.as_secs_f64())
     }
 
-    /// The bound rate of the segment holding `t_s`, and the segment's end.
-    fn bound(&self, t_s: f64) -> (f64, f64) {
-        let k = (t_s / SEGMENT_S).floor() as i64;
-        let end = (k + 1) as f64 * SEGMENT_S;
-        let (cached, bound) = self.segment.get();
-        if cached == k {
-            return (bound, end);
+    /// The thinning segment holding `t_s`.
+    fn segment(&self, t_s: f64) -> Segment {
+        let cached = self.segment.get();
+        if cached.start_s <= t_s && t_s < cached.end_s {
+            return cached;
         }
-        let bound = self.rate_per_s * max_over(&self.pattern, k as f64 * SEGMENT_S, end);
-        self.segment.set((k, bound));
-        (bound, end)
+        let mut index = (t_s / SEGMENT_S).floor() as i64;
+        // The division may round across a boundary; the segment must hold t_s.
+        if t_s < index as f64 * SEGMENT_S {
+            index -= 1;
+        } else if t_s >= (index + 1) as f64 * SEGMENT_S {
+            index += 1;
+        }
+        let (start, end_s) = (index as f64 * SEGMENT_S, (index + 1) as f64 * SEGMENT_S);
+        let (low, high) = bounds_over(&self.pattern, start, end_s);
+        let segment = Segment {
+            start_s: start,
+            end_s,
+            bound: self.rate_per_s * high,
+            // Shaved so that rounding in `multiplier` can never put the rate below it.
+            floor: self.rate_per_s * low * (1.0 - 1e-9),
+        };
+        self.segment.set(segment);
+        segment
     }
 
     /// The first arrival after `now`, or `None` if there is none before the horizon.
@@ -179,18 +220,26 @@ impl Arrivals {
         }
         let mut t = now.as_secs_f64();
         while t <= self.horizon_s {
-            let (bound, end) = self.bound(t);
+            let Segment {
+                end_s,
+                bound,
+                floor,
+                ..
+            } = self.segment(t);
             if bound <= 0.0 {
-                t = end;
+                t = end_s;
                 continue;
             }
             let candidate = t + rng.sample::<f64, _>(rand_distr::Exp1) / bound;
-            if candidate >= end {
-                t = end;
+            if candidate >= end_s {
+                t = end_s;
                 continue;
             }
             t = candidate;
-            if rng.random::<f64>() * bound < self.rate_per_s * multiplier(&self.pattern, t) {
+            // A squeeze: below the segment's floor a candidate is kept without evaluating
+            // the pattern; the decision is the same either way.
+            let u = rng.random::<f64>() * bound;
+            if u < floor || u < self.rate_per_s * multiplier(&self.pattern, t) {
                 return (t <= self.horizon_s).then(|| SimTime::from_secs_f64(t));
             }
         }
@@ -251,11 +300,11 @@ mod tests {
         );
         let pr = Pattern::Product(vec![st, sp]);
         assert_eq!(multiplier(&pr, 3_600.0 + 0.0), 3.0);
-        assert_eq!(max_over(&pr, 0.0, 4_000.0), 15.0);
+        assert_eq!(bounds_over(&pr, 0.0, 4_000.0), (1.0, 15.0));
     }
 
     #[test]
-    fn segment_bounds_bound_the_pattern() {
+    fn segment_bounds_bound_the_pattern_on_both_sides() {
         let d = Pattern::Diurnal {
             period: s(86_400),
             peak: 1.8,
@@ -273,12 +322,13 @@ mod tests {
         for p in [d, sp, tr] {
             for k in 0..1_500 {
                 let (t0, t1) = (k as f64 * 60.0, (k + 1) as f64 * 60.0);
-                let bound = max_over(&p, t0, t1);
+                let (low, high) = bounds_over(&p, t0, t1);
                 for j in 0..=12 {
                     let t = t0 + j as f64 * 5.0;
+                    let m = multiplier(&p, t);
                     assert!(
-                        multiplier(&p, t) <= bound + 1e-12,
-                        "{p:?} at {t}: bound {bound}"
+                        low - 1e-12 <= m && m <= high + 1e-12,
+                        "{p:?} at {t}: bounds {low}, {high}"
                     );
                 }
             }

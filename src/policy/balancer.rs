@@ -27,6 +27,8 @@ pub use weighted_round_robin::WeightedRoundRobin;
 pub struct PoolView<'a> {
     /// Requests assigned to each node and not yet finished there (in service + queued).
     pub outstanding: &'a [u32],
+    /// `outstanding` of the nodes in rotation, in the order of `rotation`.
+    pub rotation_outstanding: &'a [u32],
     /// Slots in use on each node.
     pub busy: &'a [u32],
     /// Whether each node currently receives requests.
@@ -61,6 +63,12 @@ pub trait Balancer: Send {
     /// with a free slot); `None` when there is none.
     fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize>;
 
+    /// Whether the balancer uses [`Balancer::observe`] (asked once, so that the others cost
+    /// nothing per request).
+    fn observes(&self) -> bool {
+        false
+    }
+
     /// Feedback: a request's visit to `node` took `latency_s` (wait + service).
     fn observe(&mut self, _node: usize, _latency_s: f64) {}
 }
@@ -85,33 +93,32 @@ pub(crate) fn uniform_index(rng: &mut SimRng, n: usize) -> usize {
 }
 
 /// Among nodes in rotation, one minimising `score`, ties broken uniformly at random.
-/// Two passes (find the minimum and count its ties, then take the k-th tie) cost one
-/// random draw per pick, however many nodes tie.
+/// Two passes (find the minimum, where it first occurs and how many tie, then take the
+/// k-th tie from there) cost one random draw per pick, however many nodes tie.
 pub(crate) fn argmin_random_ties<F: Fn(usize) -> S, S: PartialOrd + Copy>(
     pool: &PoolView<'_>,
     rng: &mut SimRng,
     score: F,
 ) -> Option<usize> {
     let mut best: Option<S> = None;
-    let mut ties = 0usize;
-    for &i in pool.rotation {
+    let (mut ties, mut first) = (0usize, 0usize);
+    for (position, &i) in pool.rotation.iter().enumerate() {
         let s = score(i);
         match best {
             Some(b) if s > b => {}
             Some(b) if s == b => ties += 1,
             _ => {
                 best = Some(s);
-                ties = 1;
+                (ties, first) = (1, position);
             }
         }
     }
     let best = best?;
-    let k = if ties > 1 {
-        uniform_index(rng, ties)
-    } else {
-        0
-    };
-    pool.rotation
+    if ties == 1 {
+        return Some(pool.rotation[first]);
+    }
+    let k = uniform_index(rng, ties);
+    pool.rotation[first..]
         .iter()
         .copied()
         .filter(|&i| score(i) == best)
@@ -123,9 +130,44 @@ pub(crate) mod test_support {
     use super::*;
     use crate::engine::stream_rng;
 
-    /// The indices of the nodes in rotation.
-    pub fn rotation_of(in_rotation: &[bool]) -> Vec<usize> {
-        (0..in_rotation.len()).filter(|&i| in_rotation[i]).collect()
+    /// A pool's state, owned, for building a [`PoolView`] in a test.
+    pub struct TestPool {
+        outstanding: Vec<u32>,
+        busy: Vec<u32>,
+        in_rotation: Vec<bool>,
+        rotation: Vec<usize>,
+        rotation_outstanding: Vec<u32>,
+        concurrency: u32,
+    }
+
+    impl TestPool {
+        pub fn new(
+            outstanding: &[u32],
+            busy: &[u32],
+            in_rotation: &[bool],
+            concurrency: u32,
+        ) -> Self {
+            let rotation: Vec<usize> = (0..in_rotation.len()).filter(|&i| in_rotation[i]).collect();
+            TestPool {
+                rotation_outstanding: rotation.iter().map(|&i| outstanding[i]).collect(),
+                outstanding: outstanding.to_vec(),
+                busy: busy.to_vec(),
+                in_rotation: in_rotation.to_vec(),
+                rotation,
+                concurrency,
+            }
+        }
+
+        pub fn view(&self) -> PoolView<'_> {
+            PoolView {
+                outstanding: &self.outstanding,
+                rotation_outstanding: &self.rotation_outstanding,
+                busy: &self.busy,
+                in_rotation: &self.in_rotation,
+                rotation: &self.rotation,
+                concurrency: self.concurrency,
+            }
+        }
     }
 
     /// Counts how often `balancer` picks each node over `n` picks of a fixed pool.

@@ -32,28 +32,18 @@ impl Balancer for Central {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::balancer::test_support::pick_counts;
+    use crate::policy::balancer::test_support::{TestPool, pick_counts};
 
     #[test]
     fn only_free_slots_are_picked() {
-        let pool = PoolView {
-            outstanding: &[2, 1, 2],
-            busy: &[2, 1, 2],
-            in_rotation: &[true; 3],
-            rotation: &crate::policy::balancer::test_support::rotation_of(&[true; 3]),
-            concurrency: 2,
-        };
+        let pool = TestPool::new(&[2, 1, 2], &[2, 1, 2], &[true; 3], 2);
+        let pool = pool.view();
         assert_eq!(
             pick_counts(&mut Central::default(), &pool, 10),
             vec![0, 10, 0]
         );
-        let full = PoolView {
-            outstanding: &[2, 2],
-            busy: &[2, 2],
-            in_rotation: &[true; 2],
-            rotation: &crate::policy::balancer::test_support::rotation_of(&[true; 2]),
-            concurrency: 2,
-        };
+        let full = TestPool::new(&[2, 2], &[2, 2], &[true; 2], 2);
+        let full = full.view();
         assert_eq!(pick_counts(&mut Central::default(), &full, 10), vec![0, 0]);
     }
 }

@@ -1,34 +1,43 @@
 //! `least_connections`: join the shortest queue — the node with the fewest outstanding
 //! requests, ties at random.
 
-use super::{Balancer, PoolView, argmin_random_ties};
+use super::{Balancer, PoolView, uniform_index};
 use crate::engine::SimRng;
 
 /// Fewest outstanding requests.
 pub struct LeastConnections;
 
 impl Balancer for LeastConnections {
+    /// The same rule as [`super::argmin_random_ties`] (the k-th tie in rotation order, one
+    /// draw when nodes tie), over the contiguous loads of the rotation: the passes are
+    /// branch-free and vectorise.
     fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize> {
-        argmin_random_ties(pool, rng, |i| pool.outstanding[i])
+        let loads = pool.rotation_outstanding;
+        let least = *loads.iter().min()?;
+        let ties = loads.iter().filter(|&&l| l == least).count();
+        let k = if ties > 1 {
+            uniform_index(rng, ties)
+        } else {
+            0
+        };
+        let (position, _) = loads
+            .iter()
+            .enumerate()
+            .filter(|&(_, &l)| l == least)
+            .nth(k)?;
+        Some(pool.rotation[position])
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::balancer::test_support::pick_counts;
+    use crate::policy::balancer::test_support::{TestPool, pick_counts};
 
     #[test]
     fn picks_the_least_loaded_and_splits_ties() {
-        let pool = PoolView {
-            outstanding: &[3, 1, 1, 0],
-            busy: &[1; 4],
-            in_rotation: &[true, true, true, false],
-            rotation: &crate::policy::balancer::test_support::rotation_of(&[
-                true, true, true, false,
-            ]),
-            concurrency: 1,
-        };
+        let pool = TestPool::new(&[3, 1, 1, 0], &[1; 4], &[true, true, true, false], 1);
+        let pool = pool.view();
         let counts = pick_counts(&mut LeastConnections, &pool, 2_000);
         assert_eq!((counts[0], counts[3]), (0, 0));
         // Two tied nodes, 1,000 expected each, sd ≈ 22; 5 sd = 112.

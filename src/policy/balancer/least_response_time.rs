@@ -32,6 +32,10 @@ impl Balancer for LeastResponseTime {
         })
     }
 
+    fn observes(&self) -> bool {
+        true
+    }
+
     fn observe(&mut self, node: usize, latency_s: f64) {
         let e = &mut self.ewma_s[node];
         *e = if *e == 0.0 {
@@ -45,20 +49,15 @@ impl Balancer for LeastResponseTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::balancer::test_support::pick_counts;
+    use crate::policy::balancer::test_support::{TestPool, pick_counts};
 
     #[test]
     fn avoids_the_slow_node() {
         let mut lrt = LeastResponseTime::new(2);
         lrt.observe(0, 0.010);
         lrt.observe(1, 0.500);
-        let pool = PoolView {
-            outstanding: &[3, 0],
-            busy: &[1; 2],
-            in_rotation: &[true; 2],
-            rotation: &crate::policy::balancer::test_support::rotation_of(&[true; 2]),
-            concurrency: 1,
-        };
+        let pool = TestPool::new(&[3, 0], &[1; 2], &[true; 2], 1);
+        let pool = pool.view();
         // 0.010 x 4 = 0.04 < 0.5 x 1: node 0 despite its queue.
         assert_eq!(pick_counts(&mut lrt, &pool, 5), vec![5, 0]);
     }

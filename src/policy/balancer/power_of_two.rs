@@ -35,18 +35,13 @@ impl Balancer for PowerOfTwo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::balancer::test_support::pick_counts;
+    use crate::policy::balancer::test_support::{TestPool, pick_counts};
 
     #[test]
     fn never_picks_the_most_loaded_of_three() {
         // The most loaded node loses every comparison it takes part in.
-        let pool = PoolView {
-            outstanding: &[0, 9, 1],
-            busy: &[0; 3],
-            in_rotation: &[true; 3],
-            rotation: &crate::policy::balancer::test_support::rotation_of(&[true; 3]),
-            concurrency: 1,
-        };
+        let pool = TestPool::new(&[0, 9, 1], &[0; 3], &[true; 3], 1);
+        let pool = pool.view();
         let counts = pick_counts(&mut PowerOfTwo, &pool, 3_000);
         assert_eq!(counts[1], 0);
         // Node 0 wins both pairs it is in: 2/3 of picks; sd = sqrt(3000·2/9) ≈ 26, 5 sd = 129.
@@ -55,13 +50,8 @@ mod tests {
 
     #[test]
     fn a_single_node_in_rotation_gets_everything() {
-        let pool = PoolView {
-            outstanding: &[0, 5],
-            busy: &[0; 2],
-            in_rotation: &[false, true],
-            rotation: &crate::policy::balancer::test_support::rotation_of(&[false, true]),
-            concurrency: 1,
-        };
+        let pool = TestPool::new(&[0, 5], &[0; 2], &[false, true], 1);
+        let pool = pool.view();
         assert_eq!(pick_counts(&mut PowerOfTwo, &pool, 10), vec![0, 10]);
     }
 }

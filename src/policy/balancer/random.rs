@@ -19,19 +19,12 @@ impl Balancer for Random {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::balancer::test_support::pick_counts;
+    use crate::policy::balancer::test_support::{TestPool, pick_counts};
 
     #[test]
     fn spreads_evenly_over_nodes_in_rotation() {
-        let pool = PoolView {
-            outstanding: &[0; 4],
-            busy: &[0; 4],
-            in_rotation: &[true, true, false, true],
-            rotation: &crate::policy::balancer::test_support::rotation_of(&[
-                true, true, false, true,
-            ]),
-            concurrency: 1,
-        };
+        let pool = TestPool::new(&[0; 4], &[0; 4], &[true, true, false, true], 1);
+        let pool = pool.view();
         let counts = pick_counts(&mut Random, &pool, 30_000);
         assert_eq!(counts[2], 0);
         // Each of 3 nodes expects 10,000 picks, sd = sqrt(30000 * 1/3 * 2/3) ≈ 82; 5 sd = 410.

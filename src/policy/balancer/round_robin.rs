@@ -11,13 +11,12 @@ pub struct RoundRobin {
 
 impl Balancer for RoundRobin {
     fn pick(&mut self, pool: &PoolView<'_>, _rng: &mut SimRng) -> Option<usize> {
-        let n = pool.len();
-        (0..n)
-            .map(|k| (self.next + k) % n)
-            .find(|&i| pool.in_rotation[i])
-            .inspect(|&i| {
-                self.next = (i + 1) % n;
-            })
+        // The first node in rotation at or after `next`, else the first one (wrapping).
+        let rotation = pool.rotation;
+        let at = rotation.partition_point(|&i| i < self.next);
+        let i = *rotation.get(at).or(rotation.first())?;
+        self.next = (i + 1) % pool.len();
+        Some(i)
     }
 }
 
@@ -25,16 +24,12 @@ impl Balancer for RoundRobin {
 mod tests {
     use super::*;
     use crate::engine::stream_rng;
+    use crate::policy::balancer::test_support::TestPool;
 
     #[test]
     fn cycles_and_skips_nodes_out_of_rotation() {
-        let pool = PoolView {
-            outstanding: &[0; 3],
-            busy: &[0; 3],
-            in_rotation: &[true, false, true],
-            rotation: &crate::policy::balancer::test_support::rotation_of(&[true, false, true]),
-            concurrency: 1,
-        };
+        let pool = TestPool::new(&[0; 3], &[0; 3], &[true, false, true], 1);
+        let pool = pool.view();
         let mut rr = RoundRobin::default();
         let mut rng = stream_rng(1, 0, 0);
         let picks: Vec<_> = (0..4).map(|_| rr.pick(&pool, &mut rng).unwrap()).collect();

@@ -42,16 +42,12 @@ impl Balancer for WeightedRoundRobin {
 mod tests {
     use super::*;
     use crate::engine::stream_rng;
+    use crate::policy::balancer::test_support::TestPool;
 
     #[test]
     fn nginx_sequence() {
-        let pool = PoolView {
-            outstanding: &[0; 3],
-            busy: &[0; 3],
-            in_rotation: &[true; 3],
-            rotation: &crate::policy::balancer::test_support::rotation_of(&[true; 3]),
-            concurrency: 1,
-        };
+        let pool = TestPool::new(&[0; 3], &[0; 3], &[true; 3], 1);
+        let pool = pool.view();
         let mut wrr = WeightedRoundRobin::new(&[5, 1, 1]);
         let mut rng = stream_rng(1, 0, 0);
         let picks: String = (0..7)
