@@ -171,6 +171,78 @@ fn a_diurnal_load_with_autoscaling_agrees_between_fidelities() {
     );
 }
 
+const ZONES: &str = r#"name = "zones"
+[run]
+horizon = "2h"
+warmup = "10m"
+trials = 8
+seed = 11
+[workload]
+entry = "web"
+rate = 100.0
+[[regions]]
+name = "r"
+[[zones]]
+name = "a"
+region = "r"
+cross_zone_latency = "5ms"
+[[zones]]
+name = "b"
+region = "r"
+cross_zone_latency = "5ms"
+[[zones]]
+name = "c"
+region = "r"
+cross_zone_latency = "20ms"
+[[services]]
+name = "web"
+nodes = 6
+concurrency = 2
+zones = ["a", "b", "c"]
+service_time = { dist = "exponential", mean = "40ms" }
+balancer = "central"
+calls = ["db"]
+[[services]]
+name = "db"
+nodes = 3
+concurrency = 4
+zones = ["a", "b", "c"]
+service_time = { dist = "exponential", mean = "30ms" }
+balancer = "central"
+"#;
+
+#[test]
+fn cross_zone_hops_agree_between_fidelities() {
+    let (request, capacity) = both(ZONES);
+    // Web and db nodes spread evenly over three zones: a db visit crosses zones with
+    // probability 2/3, 5 ms between a and b (2/9), 20 ms to or from c (4/9): 10 ms a
+    // request on average, which also loads db's slots.
+    let hop_mean_s = 2.0 / 9.0 * 0.005 + 4.0 / 9.0 * 0.020;
+    let (without, _) = both(
+        &ZONES
+            .replace(
+                "cross_zone_latency = \"20ms\"",
+                "cross_zone_latency = \"0ms\"",
+            )
+            .replace("5ms", "0ms"),
+    );
+    let added = mean(&capacity, "latency_mean_s") - mean(&without, "latency_mean_s");
+    assert!(
+        added > 0.99 * hop_mean_s && added < 1.2 * hop_mean_s,
+        "the hop adds {added} s: its own mean {hop_mean_s} s, plus a little more queueing"
+    );
+    for k in [
+        "latency_mean_s",
+        "services.db.latency_mean_s",
+        "utilization",
+    ] {
+        agrees(&request, &capacity, k, 0.02);
+    }
+    agrees(&request, &capacity, "latency_p50_s", 0.03);
+    agrees(&request, &capacity, "latency_p95_s", 0.03);
+    agrees(&request, &capacity, "latency_p99_s", 0.05);
+}
+
 #[test]
 fn overload_is_downtime_with_its_own_cause() {
     // 4 slots of 100 ms: capacity 40 rps; a spike to 3 × 20 = 60 rps for 10 minutes of a

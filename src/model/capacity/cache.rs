@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::atoms::{Atoms, levels};
+use super::hop::HopKey;
 use super::queueing::{Serving, StateStats, state_stats};
 use crate::model::Model;
 
@@ -20,23 +21,27 @@ pub struct StateKey {
     pub slow_nodes: u32,
     pub slow_factor_bits: u32,
     pub rate_bits: u32,
+    /// The cross-zone delay its visits' slots hold (none without zone latencies).
+    pub hop: HopKey,
 }
 
 impl StateKey {
-    /// The key of service `s` with `serving` nodes receiving `rate_per_s` visits.
-    pub fn new(s: usize, serving: Serving, rate_per_s: f64) -> StateKey {
+    /// The key of service `s` with `serving` nodes receiving `rate_per_s` visits whose
+    /// slots also hold `hop`.
+    pub fn new(s: usize, serving: Serving, rate_per_s: f64, hop: HopKey) -> StateKey {
         StateKey {
             service: s as u32,
             nodes: serving.nodes,
             slow_nodes: serving.slow_nodes,
             slow_factor_bits: rounded_bits(serving.slow_factor),
             rate_bits: rounded_bits(rate_per_s),
+            hop,
         }
     }
 }
 
 /// `x` (finite, >= 0) as f32 bits with the 10 lowest mantissa bits rounded off.
-fn rounded_bits(x: f64) -> u32 {
+pub(super) fn rounded_bits(x: f64) -> u32 {
     let bits = (x as f32).to_bits();
     (bits.saturating_add(1 << 9)) & !((1 << 10) - 1)
 }
@@ -81,6 +86,7 @@ impl CapacityCache {
             &quantiles[s],
             serving,
             rate,
+            key.hop.atoms().as_ref(),
         ));
         let mut states = self.states.lock().expect("no panics hold it");
         if states.len() >= SHARED_LIMIT {

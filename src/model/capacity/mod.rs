@@ -20,6 +20,7 @@
 
 mod atoms;
 mod cache;
+mod hop;
 mod queueing;
 mod rate;
 mod tally;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 
 pub use cache::CapacityCache;
 use cache::StateKey;
+use hop::{HopKey, ZoneShares, hop_keys, zone_shares};
 use queueing::{Serving, StateStats};
 use rate::RateSteps;
 use tally::{
@@ -48,8 +50,10 @@ struct Current {
     stats: Arc<StateStats>,
     /// Its number among the states met, for the latency histogram.
     weight_id: usize,
-    /// Its serving nodes, as of the pool's `node_changes` count `serving_seen`.
+    /// Its serving nodes and their zones, as of the pool's `node_changes` count
+    /// `serving_seen`.
     serving: Serving,
+    zones: ZoneShares,
     serving_seen: u64,
     /// Visits per second arriving, and the share sent to nodes that do not work.
     rate: f64,
@@ -67,6 +71,9 @@ pub struct CapacityState {
     /// Metrics are integrated up to here.
     last: SimTime,
     current: Vec<Current>,
+    /// Per service: the cross-zone delay its slots hold (all none without zone
+    /// latencies on a route of more than one service).
+    hops: Vec<HopKey>,
     route: RouteOutcome,
     pub services: Vec<Tally>,
     pub entry: Tally,
@@ -116,12 +123,13 @@ impl Trial<'_> {
                     slow_nodes: 0,
                     slow_factor: 1.0,
                 };
-                let key = StateKey::new(s, idle, 0.0);
+                let key = StateKey::new(s, idle, 0.0, HopKey::default());
                 Current {
                     key,
                     stats: model.capacity_cache.state(model, key),
                     weight_id: service_weights[s].id(&key),
                     serving: idle,
+                    zones: Vec::new(),
                     serving_seen: u64::MAX,
                     rate: 0.0,
                     error_share: 0.0,
@@ -135,6 +143,7 @@ impl Trial<'_> {
             entry_rate: 0.0,
             last: SimTime::ZERO,
             current,
+            hops: vec![HopKey::default(); model.services.len()],
             route: RouteOutcome::default(),
             services: vec![Tally::default(); model.services.len()],
             entry: Tally::default(),
@@ -185,6 +194,7 @@ impl Trial<'_> {
         let model = self.model;
         let mut cap = self.capacity.take().expect("capacity fidelity");
         let flushed = cap.flush_if_full(model);
+        self.refresh_serving(&mut cap);
         let mut woken = Vec::new();
         for (s, svc) in model.services.iter().enumerate() {
             let pool = &self.pools[s];
@@ -197,12 +207,12 @@ impl Trial<'_> {
             } else {
                 (in_rotation - serving) as f64 / in_rotation as f64
             };
-            // The slow nodes' scan only after a node changed (not at every rate step).
-            if pool.node_changes != cap.current[s].serving_seen {
-                cap.current[s].serving = self.serving(s, serving);
-                cap.current[s].serving_seen = pool.node_changes;
-            }
-            let key = StateKey::new(s, cap.current[s].serving, rate * (1.0 - error_share));
+            let key = StateKey::new(
+                s,
+                cap.current[s].serving,
+                rate * (1.0 - error_share),
+                cap.hops[s],
+            );
             let cur = &cap.current[s];
             if key == cur.key
                 && rate == cur.rate
@@ -238,6 +248,33 @@ impl Trial<'_> {
         self.capacity = Some(cap);
         for (s, busy_rate, offered_slots) in woken {
             self.wake_autoscaler(now, s, busy_rate, offered_slots);
+        }
+    }
+
+    /// Re-reads the serving nodes (how many, how slow, in which zones) of the services
+    /// whose nodes changed, and then the hops. The scans run only after a node changed,
+    /// not at every rate step.
+    fn refresh_serving(&self, cap: &mut CapacityState) {
+        let model = self.model;
+        let zoned = model.route.len() > 1 && model.zone_latency.iter().any(|l| l.0 > 0);
+        let mut changed = false;
+        for (s, svc) in model.services.iter().enumerate() {
+            let pool = &self.pools[s];
+            let cur = &mut cap.current[s];
+            if pool.node_changes == cur.serving_seen {
+                continue;
+            }
+            let in_rotation = (pool.rotation_slots.value() / svc.concurrency as u64) as u32;
+            cur.serving = self.serving(s, pool.serving.min(in_rotation));
+            if zoned {
+                cur.zones = zone_shares(&svc.node_zone, |i| pool.serving_flag[i]);
+            }
+            cur.serving_seen = pool.node_changes;
+            changed = true;
+        }
+        if zoned && changed {
+            let shares: Vec<ZoneShares> = cap.current.iter().map(|c| c.zones.clone()).collect();
+            cap.hops = hop_keys(model, &shares);
         }
     }
 

@@ -56,7 +56,8 @@ pub struct Serving {
 }
 
 /// The service's state with `serving` nodes receiving `rate_per_s` visits;
-/// `service_time` holds the service-time quantiles at the standard levels.
+/// `service_time` holds the service-time quantiles at the standard levels, and `hop`, if
+/// any, the cross-zone delay each visit's slot holds after its service time.
 ///
 /// Slow nodes: with a pooled queue, a slot takes the next visit when it frees, so slow
 /// nodes serve a share of visits in proportion to their speed and the service time is
@@ -68,6 +69,7 @@ pub fn state_stats(
     service_time: &Arc<Atoms>,
     serving: Serving,
     rate_per_s: f64,
+    hop: Option<&Atoms>,
 ) -> StateStats {
     let Serving {
         nodes,
@@ -86,21 +88,36 @@ pub fn state_stats(
     if nodes == 0 || rate_per_s <= 0.0 {
         return idle(rate_per_s);
     }
+    // The hop follows the (possibly slowed) service time, independent of it.
+    let (h1, h2) = hop.map_or((0.0, 0.0), |h| {
+        (h.mean(), h.0.iter().map(|&(v, p)| v * v * p).sum())
+    });
+    let with_hop = |atoms: Arc<Atoms>, (m1, m2): (f64, f64)| match hop {
+        Some(h) => (
+            Arc::new(atoms.convolve(h)),
+            (m1 + h1, m2 + 2.0 * m1 * h1 + h2),
+        ),
+        None => (atoms, (m1, m2)),
+    };
     if pooled {
         let k = slow_nodes as f64;
         let slow_share = (k / slow_factor) / (nodes as f64 - k + k / slow_factor);
-        let service = Arc::new(fast.mix(&slow, slow_share));
-        let moments = (
-            m1 * (1.0 - slow_share + slow_share * f),
-            m2 * (1.0 - slow_share + slow_share * f * f),
+        let (service, moments) = with_hop(
+            Arc::new(fast.mix(&slow, slow_share)),
+            (
+                m1 * (1.0 - slow_share + slow_share * f),
+                m2 * (1.0 - slow_share + slow_share * f * f),
+            ),
         );
         return queue(svc, nodes * svc.concurrency, rate_per_s, &service, moments);
     }
     let per_node = rate_per_s / nodes as f64;
     let fast_nodes = nodes - slow_nodes;
     let c = svc.concurrency;
-    let fq = (fast_nodes > 0).then(|| queue(svc, c, per_node, &fast, (m1, m2)));
-    let sq = (slow_nodes > 0).then(|| queue(svc, c, per_node, &slow, (m1 * f, m2 * f * f)));
+    let (fast, fast_moments) = with_hop(fast, (m1, m2));
+    let (slow, slow_moments) = with_hop(slow, (m1 * f, m2 * f * f));
+    let fq = (fast_nodes > 0).then(|| queue(svc, c, per_node, &fast, fast_moments));
+    let sq = (slow_nodes > 0).then(|| queue(svc, c, per_node, &slow, slow_moments));
     match (fq, sq) {
         (Some(f), None) => f.times(nodes),
         (None, Some(s)) => s.times(nodes),
