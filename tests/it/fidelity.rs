@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use nines::analytic::MMc;
+use nines::analytic::{MMc, supermarket_mean_sojourn};
 use nines::scenario::Fidelity;
 use nines::stats::MetricSummary;
 use nines::validation::simulate;
@@ -241,6 +241,47 @@ fn cross_zone_hops_agree_between_fidelities() {
     agrees(&request, &capacity, "latency_p50_s", 0.03);
     agrees(&request, &capacity, "latency_p95_s", 0.03);
     agrees(&request, &capacity, "latency_p99_s", 0.05);
+}
+
+const TWO_CHOICES: &str = r#"name = "two-choices"
+[run]
+horizon = "2h"
+warmup = "10m"
+trials = 4
+seed = 3
+[workload]
+entry = "web"
+rate = 90.0
+[[services]]
+name = "web"
+nodes = 100
+concurrency = 1
+service_time = { dist = "exponential", mean = "1s" }
+balancer = "power_of_two"
+"#;
+
+#[test]
+fn power_of_two_follows_the_supermarket_limit_in_both_fidelities() {
+    let (request, capacity) = both(TWO_CHOICES);
+    // Capacity fidelity is the mean-field limit itself: P(wait) = s_1² = ρ², and the mean
+    // wait is the supermarket model's time in system less one service.
+    let limit_wait_s = supermarket_mean_sojourn(0.9, 2).unwrap() - 1.0;
+    let wait = mean(&capacity, "wait_mean_s");
+    assert!(
+        (wait / limit_wait_s - 1.0).abs() < 1e-9,
+        "{wait} vs {limit_wait_s}"
+    );
+    assert!((mean(&capacity, "wait_probability") - 0.81).abs() < 1e-9);
+    // 100 nodes are not infinitely many: request fidelity waits about 2% longer (the
+    // finite-N allowance of the request-fidelity validation, docs/VALIDATION.md).
+    for k in [
+        "latency_mean_s",
+        "latency_p50_s",
+        "latency_p95_s",
+        "latency_p99_s",
+    ] {
+        agrees(&request, &capacity, k, 0.03);
+    }
 }
 
 #[test]

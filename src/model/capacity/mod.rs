@@ -20,6 +20,7 @@
 
 mod atoms;
 mod cache;
+mod choices;
 mod hop;
 mod queueing;
 mod rate;

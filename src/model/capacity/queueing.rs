@@ -4,8 +4,10 @@
 //!
 //! Per balancer (docs/SCENARIOS.md, "Capacity fidelity", states the gaps):
 //! - `central`: one M/G/c queue over every serving slot.
-//! - `least_connections`, `least_response_time`, `power_of_two`: as `central` (a pooled
-//!   queue: optimistic, as these balancers only approximate a shared queue).
+//! - `least_connections`, `least_response_time`: as `central` (a pooled queue:
+//!   optimistic, as these balancers only approximate a shared queue).
+//! - `power_of_two`: the mean-field limit of two choices over nodes of c slots
+//!   (`choices.rs`; exact for exponential service as the nodes grow many).
 //! - `random`, `round_robin`, `weighted_round_robin`: each node an independent M/G/k queue
 //!   (k = concurrency) with an equal share of the rate (exact for `random`; pessimistic
 //!   for round robin, whose arrivals at a node are more regular than Poisson).
@@ -20,6 +22,7 @@
 use std::sync::Arc;
 
 use super::atoms::{Atoms, coarse_levels};
+use super::choices;
 use crate::analytic::{erlang_b, erlang_c};
 use crate::model::ServiceModel;
 use crate::scenario::BalancerSpec;
@@ -109,6 +112,9 @@ pub fn state_stats(
                 m2 * (1.0 - slow_share + slow_share * f * f),
             ),
         );
+        if matches!(svc.balancer, BalancerSpec::PowerOfTwo) {
+            return two_choices(svc, nodes, rate_per_s, &service, moments);
+        }
         return queue(svc, nodes * svc.concurrency, rate_per_s, &service, moments);
     }
     let per_node = rate_per_s / nodes as f64;
@@ -167,14 +173,68 @@ fn queue(
     } else {
         finite_queue(slots, load, limit, mean_s, cv2)
     };
+    // A chance to wait below 1e-5 moves no reported percentile (p999 is 1e-3 from the
+    // top), so the visit time is then the service time itself; the mean wait counts it.
+    let wait_if_waiting = (wait_probability > 1e-5 && wait_mean_s.is_finite()).then(|| {
+        // Exponential with the conditional mean (exact for M/M/c).
+        let mean_if_waiting = wait_mean_s / wait_probability;
+        coarse_levels()
+            .iter()
+            .map(|&(u, w)| (-mean_if_waiting * (1.0 - u).ln(), w))
+            .collect()
+    });
+    settle(
+        svc,
+        rate,
+        slots as f64,
+        service,
+        mean_s,
+        Waiting {
+            overloaded,
+            dropped_share,
+            wait_probability,
+            wait_mean_s,
+            wait_if_waiting,
+        },
+    )
+}
+
+/// How visits fare in a queue before service: overload, the dropped share, and among
+/// visits not dropped the chance to wait, the mean wait, and the wait of those that wait
+/// (at the coarse levels; `None` when the chance is negligible).
+struct Waiting {
+    overloaded: bool,
+    dropped_share: f64,
+    wait_probability: f64,
+    wait_mean_s: f64,
+    wait_if_waiting: Option<Vec<(f64, f64)>>,
+}
+
+/// The state's figures from its waiting, for `rate` visits a second on `slots` slots
+/// whose service times are `service` with mean `mean_s`.
+fn settle(
+    svc: &ServiceModel,
+    rate: f64,
+    slots: f64,
+    service: &Arc<Atoms>,
+    mean_s: f64,
+    waiting: Waiting,
+) -> StateStats {
+    let Waiting {
+        overloaded,
+        dropped_share,
+        wait_probability,
+        wait_mean_s,
+        wait_if_waiting,
+    } = waiting;
     // Shares this small are underflow of ρ^L, not a rate anyone could observe.
     let dropped_share = if dropped_share < 1e-300 {
         0.0
     } else {
         dropped_share
     };
-    let busy_slots = (rate * (1.0 - dropped_share) * mean_s).min(slots as f64);
-    if overloaded && limit == u32::MAX {
+    let busy_slots = (rate * (1.0 - dropped_share) * mean_s).min(slots);
+    if overloaded && svc.queue_limit == u32::MAX {
         return StateStats {
             overloaded,
             dropped_share,
@@ -187,21 +247,14 @@ fn queue(
             rate_per_s: rate,
         };
     }
-    // A chance to wait below 1e-5 moves no reported percentile (p999 is 1e-3 from the
-    // top), so the visit time is then the service time itself; the mean wait counts it.
-    let mut sojourn = if wait_probability > 1e-5 {
-        // No wait with probability 1 − P(wait), else exponential with the conditional mean.
-        let mean_if_waiting = wait_mean_s / wait_probability;
-        let mut wait = vec![(0.0, 1.0 - wait_probability)];
-        wait.extend(
-            coarse_levels()
-                .iter()
-                .map(|&(u, w)| (-mean_if_waiting * (1.0 - u).ln(), w * wait_probability)),
-        );
-        Arc::new(service.convolve(&Atoms(wait)))
-    } else {
+    let mut sojourn = match wait_if_waiting {
+        Some(waits) => {
+            let mut wait = vec![(0.0, 1.0 - wait_probability)];
+            wait.extend(waits.into_iter().map(|(v, w)| (v, w * wait_probability)));
+            Arc::new(service.convolve(&Atoms(wait)))
+        }
         // No queueing: the service time itself, shared by every such state.
-        service.clone()
+        None => service.clone(),
     };
     let timeout_share = svc.timeout.map_or(0.0, |t| sojourn.tail(t.as_secs_f64()));
     if let Some(t) = svc.timeout
@@ -221,6 +274,66 @@ fn queue(
         busy_slots,
         rate_per_s: rate,
     }
+}
+
+/// `power_of_two` over `nodes` nodes: the mean-field limit of two choices (`choices.rs`)
+/// for the chance to be dropped and to wait; a visit joining a node with k >= c requests
+/// waits for k − c + 1 departures at c / E[S] each, the wait scaled by (1 + cv²)/2 as for
+/// the pooled queue.
+fn two_choices(
+    svc: &ServiceModel,
+    nodes: u32,
+    rate: f64,
+    service: &Arc<Atoms>,
+    moments: (f64, f64),
+) -> StateStats {
+    const CHOICES: u32 = 2;
+    let c = svc.concurrency;
+    let mean_s = moments.0;
+    let cv2 = moments.1 / (mean_s * mean_s) - 1.0;
+    let load = rate / nodes as f64 * mean_s;
+    let limit = svc.queue_limit;
+    if limit == u32::MAX && load >= c as f64 {
+        return queue(svc, nodes * c, rate, service, moments);
+    }
+    let capacity = (limit != u32::MAX).then(|| c as usize + limit as usize);
+    let s = choices::tail(load, c, CHOICES, capacity);
+    let bounded = capacity == Some(s.len() - 1);
+    let (join, dropped_share) = choices::joins(&s, CHOICES, bounded);
+    let accepted = 1.0 - dropped_share;
+    // Departures a waiting visit waits for: j = k − c + 1 for k >= c.
+    let phases: Vec<f64> = join.iter().skip(c as usize).map(|p| p / accepted).collect();
+    let wait_probability: f64 = phases.iter().sum();
+    let departure_s = mean_s / c as f64 * (1.0 + cv2) / 2.0;
+    let wait_mean_s: f64 = phases
+        .iter()
+        .enumerate()
+        .map(|(j, p)| p * (j + 1) as f64 * departure_s)
+        .sum();
+    let wait_if_waiting = (wait_probability > 1e-5).then(|| {
+        let conditional: Vec<f64> = phases.iter().map(|p| p / wait_probability).collect();
+        coarse_levels()
+            .iter()
+            .map(|&(u, w)| {
+                let x = choices::erlang_mixture_quantile(&conditional, u);
+                (x * departure_s, w)
+            })
+            .collect()
+    });
+    settle(
+        svc,
+        rate,
+        (nodes * c) as f64,
+        service,
+        mean_s,
+        Waiting {
+            overloaded: false,
+            dropped_share,
+            wait_probability,
+            wait_mean_s,
+            wait_if_waiting,
+        },
+    )
 }
 
 impl StateStats {
