@@ -316,6 +316,12 @@ service_time = { dist = "exponential", mean = "100ms" }
     assert!((mean(&summary, "dropped_ratio") - expected_dropped).abs() < 1e-9);
     let model = nines::model::Model::new(&scenario);
     assert!(model.causes.iter().any(|c| c == "web: overload"));
+    // The rule holds for every balancer, and with a queue limit (which keeps the figures
+    // finite): power_of_two's mean field with at most 2 + 3 requests a node.
+    let limited = format!("{text}balancer = \"power_of_two\"\nqueue_limit = 3\n");
+    let summary = simulate(&ok(&limited), Some(1));
+    assert!((mean(&summary, "availability") - 0.9).abs() < 1e-12);
+    assert!(mean(&summary, "dropped_ratio") > expected_dropped);
 }
 
 #[test]

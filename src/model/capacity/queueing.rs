@@ -300,7 +300,7 @@ fn two_choices(
     let s = choices::tail(load, c, CHOICES, capacity);
     let bounded = capacity == Some(s.len() - 1);
     let (join, dropped_share) = choices::joins(&s, CHOICES, bounded);
-    let accepted = 1.0 - dropped_share;
+    let accepted = (1.0 - dropped_share).max(f64::MIN_POSITIVE);
     // Departures a waiting visit waits for: j = k − c + 1 for k >= c.
     let phases: Vec<f64> = join.iter().skip(c as usize).map(|p| p / accepted).collect();
     let wait_probability: f64 = phases.iter().sum();
@@ -327,7 +327,9 @@ fn two_choices(
         service,
         mean_s,
         Waiting {
-            overloaded: false,
+            // As for every queue: offered load at or above the slots is overload, even
+            // when a queue limit keeps the figures finite.
+            overloaded: load >= c as f64,
             dropped_share,
             wait_probability,
             wait_mean_s,
