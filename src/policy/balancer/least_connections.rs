@@ -9,22 +9,27 @@ pub struct LeastConnections;
 
 impl Balancer for LeastConnections {
     /// The same rule as [`super::argmin_random_ties`] (the k-th tie in rotation order, one
-    /// draw when nodes tie), over the contiguous loads of the rotation: the passes are
-    /// branch-free and vectorise.
+    /// draw when nodes tie), over the contiguous loads of the rotation: the first two passes
+    /// vectorise, the third has no data-dependent branch but its exit.
     fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize> {
         let loads = pool.rotation_outstanding;
-        let least = *loads.iter().min()?;
+        if loads.is_empty() {
+            return None;
+        }
+        // A fold over plain integers vectorises; `min()` with its `Option` does not.
+        let least = loads.iter().fold(u32::MAX, |m, &l| m.min(l));
         let ties = loads.iter().filter(|&&l| l == least).count();
         let k = if ties > 1 {
             uniform_index(rng, ties)
         } else {
             0
         };
-        let (position, _) = loads
-            .iter()
-            .enumerate()
-            .filter(|&(_, &l)| l == least)
-            .nth(k)?;
+        // The k-th tie: count ties as they pass, without a branch on each load.
+        let mut seen = 0;
+        let position = loads.iter().position(|&l| {
+            seen += (l == least) as usize;
+            seen > k
+        })?;
         Some(pool.rotation[position])
     }
 }
