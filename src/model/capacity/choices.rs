@@ -28,7 +28,7 @@ const MAX_LEVEL: usize = 100_000;
 /// a node (`None`: unbounded). They end at `s_capacity`, or at the last share above 1e-13
 /// when the tail falls below that first.
 pub fn tail(load: f64, slots: u32, choices: u32, capacity: Option<usize>) -> Vec<f64> {
-    debug_assert!(load >= 0.0 && load < slots as f64 || capacity.is_some());
+    debug_assert!(load >= 0.0 && (load < slots as f64 || capacity.is_some()));
     if load <= 0.0 {
         return vec![1.0, 0.0];
     }
