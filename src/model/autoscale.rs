@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use super::Event;
 use super::pool::Life;
 use super::trial::Trial;
-use crate::scenario::{FailureEffect, ScalingPolicy};
+use crate::scenario::ScalingPolicy;
 use crate::time::SimTime;
 
 /// One service's autoscaler state.
@@ -59,6 +59,7 @@ impl Scaler {
         policy: &ScalingPolicy,
         utilization: f64,
         current: u32,
+        booting: u32,
     ) -> (Option<u32>, bool) {
         match policy {
             ScalingPolicy::TargetTracking {
@@ -116,9 +117,16 @@ impl Scaler {
                 if band.change < 0 && cooling {
                     return (None, false);
                 }
-                let desired = (current as i64 + band.change as i64)
-                    .clamp(self.min as i64, self.max as i64) as u32;
-                (Some(desired), desired == current)
+                let (current, change) = (current as i64, band.change as i64);
+                let desired = if change > 0 {
+                    // Scale-out counts the nodes still booting toward the band's change
+                    // (AWS instance warm-up): +3 while 2 boot from a +2 adds only 1.
+                    (current - booting as i64 + change).max(current)
+                } else {
+                    current + change
+                };
+                let desired = desired.clamp(self.min as i64, self.max as i64) as u32;
+                (Some(desired), desired as i64 == current)
             }
             ScalingPolicy::Schedule { .. } => unreachable!("schedules have no ticks"),
         }
@@ -170,7 +178,7 @@ impl Trial<'_> {
         };
         let pool = &mut self.pools[s];
         let offered = pool.rotation_slots.total_until(now);
-        let current = pool.current_size();
+        let (current, booting) = (pool.current_size(), pool.booting_count() as u32);
         let scaler = self.scalers[s].as_mut().expect("started");
         let (d_busy, d_offered) = (busy - scaler.last_busy, offered - scaler.last_offered);
         (scaler.last_busy, scaler.last_offered) = (busy, offered);
@@ -179,7 +187,7 @@ impl Trial<'_> {
         let (desired, settled) = if d_offered == 0 {
             (None, true)
         } else {
-            scaler.decide(now, &a.policy, d_busy / d_offered as f64, current)
+            scaler.decide(now, &a.policy, d_busy / d_offered as f64, current, booting)
         };
         // Capacity fidelity: a tick that changes nothing, measured over an interval of
         // unchanged inputs, would repeat itself until the inputs change; sleep until then.
@@ -420,10 +428,7 @@ impl Trial<'_> {
             .failures
             .iter()
             .enumerate()
-            .filter(|(m, f)| {
-                pool.active_modes[i] & (1 << m) != 0
-                    && !matches!(f.effect, FailureEffect::Slow { .. })
-            })
+            .filter(|(m, f)| pool.active_modes[i] & (1 << m) != 0 && f.takes_node_down())
             .count() as u16;
         pool.down[i] -= modes_down;
         pool.active_modes[i] = 0;

@@ -121,6 +121,43 @@ fn step_scaling_adds_its_change_per_interval_and_cools_down_before_scaling_in() 
 }
 
 #[test]
+fn step_scale_out_counts_booting_nodes_toward_its_change() {
+    // As above, but nodes boot for 10 minutes and the band adds 3: the first tick (60 s)
+    // asks for 2 + 3; while those 3 boot, the same band asks for nothing more (AWS
+    // instance warm-up), so the size stays 5 until they join, then grows again.
+    let steps = vec![StepAdjustment {
+        lower: Some(0.8),
+        upper: None,
+        change: 3,
+    }];
+    let policy = ScalingPolicy::Step {
+        interval: secs(60),
+        cooldown: secs(300),
+        steps,
+    };
+    let svc = service(
+        "w",
+        2,
+        1,
+        BalancerSpec::LeastConnections,
+        DistSpec::constant(0.1).unwrap(),
+        None,
+    );
+    let mut s = single_service(svc, 100.0, 3_600, 0, 1);
+    s.services[0].autoscaling = Some(scaling(policy, 2, 30, 600.0));
+    s.run.sample_every = secs(60);
+    let series = desired_series(&Model::new(&s));
+    // Sample k (at 60 k s) shows the size chosen at tick k - 1.
+    let sizes: Vec<f64> = series.iter().take(12).map(|r| r.1).collect();
+    assert_eq!(sizes[0], 2.0);
+    assert!(sizes[1..11].iter().all(|&n| n == 5.0), "{sizes:?}");
+    assert_eq!(
+        sizes[11], 8.0,
+        "the next +3 once the first three joined: {sizes:?}"
+    );
+}
+
+#[test]
 fn scheduled_actions_repeat_daily() {
     let actions = vec![
         ScheduledAction {
