@@ -70,8 +70,8 @@ impl<E> EventQueue<E> {
     }
 
     /// An empty queue whose events after `end` are dropped when scheduled: a failure
-    /// clock decades ahead, or the pending events of a node that is long gone, cost no
-    /// memory. The order of the events kept is unchanged.
+    /// clock decades ahead costs no memory, and nothing past `end` is ever popped. The
+    /// order of the events kept is unchanged.
     pub fn until(end: SimTime) -> Self {
         EventQueue {
             end,
@@ -99,10 +99,11 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time` like [`EventQueue::schedule`] (the same order), but beside
     /// the heap, in a lane that holds one event: for the one kind of event that is always
-    /// pending and schedules its successor when it happens (the next arrival), half of all
-    /// events, this saves a heap push and pop each. The lane must be empty.
+    /// pending and schedules its successor when it happens (the next arrival, one of the
+    /// two events of a request that visits one service), this saves a heap push and pop
+    /// each. The lane must be empty.
     pub fn schedule_in_lane(&mut self, time: SimTime, event: E) {
-        debug_assert!(self.lane.is_none(), "the lane holds one event");
+        assert!(self.lane.is_none(), "the lane holds one event");
         debug_assert!(time >= self.now, "event scheduled in the past");
         if time > self.end {
             return;
@@ -151,15 +152,6 @@ impl<E> EventQueue<E> {
         };
         self.now = entry.time;
         Some((entry.time, entry.event))
-    }
-
-    /// The time of the earliest pending event.
-    pub fn peek_time(&self) -> Option<SimTime> {
-        let heap = self.heap.peek().map(|e| e.time);
-        match (self.lane.as_ref().map(|e| e.time), heap) {
-            (Some(l), Some(h)) => Some(l.min(h)),
-            (l, h) => l.or(h),
-        }
     }
 
     /// Pending events.

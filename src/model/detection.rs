@@ -20,9 +20,7 @@ impl Trial<'_> {
     pub(super) fn node_changed(&mut self, now: SimTime, s: usize, i: usize) {
         let working = self.pools[s].working(i);
         if self.pools[s].was_working[i] && !working {
-            if self.capacity.is_some() {
-                self.capacity_node_lost(now, s, i);
-            }
+            self.capacity_node_lost(now, s, i);
             self.drop_node_work(now, s, i);
         }
         if working && !self.pools[s].was_working[i] {
@@ -216,7 +214,7 @@ impl Trial<'_> {
         if busy > 0 {
             let offered_before = pool.offered_slots(i, concurrency);
             pool.busy[i] = 0;
-            pool.remove_outstanding(i, busy);
+            pool.outstanding[i] -= busy;
             let value = pool.busy_slots.value() - busy as u64;
             pool.busy_slots.set(now, value);
             let offered =
@@ -227,7 +225,7 @@ impl Trial<'_> {
         pool.queued_live[i] = 0;
         for (r, visit) in queued {
             if self.requests.is_current(r, visit, Phase::Queued) {
-                self.pools[s].remove_outstanding(i, 1);
+                self.pools[s].outstanding[i] -= 1;
                 self.fail(now, r, s, Failure::Error);
             }
         }

@@ -45,13 +45,8 @@ pub type QueueEntry = (u32, u32);
 
 /// One service's nodes, queues and streams during a trial.
 pub struct Pool {
-    /// Per node: requests assigned and not yet finished there (change it with
-    /// [`Pool::add_outstanding`] and [`Pool::remove_outstanding`]).
-    outstanding: Vec<u32>,
-    /// `outstanding` of the nodes in rotation, in rotation order, and each node's place
-    /// there (`u32::MAX` out of rotation): least_connections scans one contiguous slice.
-    rotation_outstanding: Vec<u32>,
-    rotation_position: Vec<u32>,
+    /// Per node: requests assigned and not yet finished there (in service + queued).
+    pub outstanding: Vec<u32>,
     pub busy: Vec<u32>,
     /// Whether the balancer sends requests to each node.
     pub in_rotation: Vec<bool>,
@@ -160,20 +155,13 @@ impl Pool {
             None => vec![SimTime::ZERO; n],
         };
         let offered = in_rotation.iter().filter(|&&r| r).count() as u64 * svc.concurrency as u64;
-        let rotation: Vec<usize> = (0..n).filter(|&i| in_rotation[i]).collect();
-        let mut rotation_position = vec![u32::MAX; n];
-        for (p, &i) in rotation.iter().enumerate() {
-            rotation_position[i] = p as u32;
-        }
         Pool {
             outstanding: vec![0; n],
-            rotation_outstanding: vec![0; rotation.len()],
-            rotation_position,
             busy: vec![0; n],
             node_changes: 0,
             serving: in_rotation.iter().filter(|&&r| r).count() as u32,
             serving_flag: in_rotation.clone(),
-            rotation,
+            rotation: (0..n).filter(|&i| in_rotation[i]).collect(),
             rotation_stale: false,
             in_rotation,
             down: vec![0; n],
@@ -224,7 +212,6 @@ impl Pool {
         self.refresh_rotation();
         let view = PoolView {
             outstanding: &self.outstanding,
-            rotation_outstanding: &self.rotation_outstanding,
             busy: &self.busy,
             in_rotation: &self.in_rotation,
             rotation: &self.rotation,
@@ -257,35 +244,7 @@ impl Pool {
             self.rotation.clear();
             self.rotation
                 .extend((0..self.in_rotation.len()).filter(|&i| self.in_rotation[i]));
-            self.rotation_position.fill(u32::MAX);
-            self.rotation_outstanding.clear();
-            for (p, &i) in self.rotation.iter().enumerate() {
-                self.rotation_position[i] = p as u32;
-                self.rotation_outstanding.push(self.outstanding[i]);
-            }
             self.rotation_stale = false;
-        }
-    }
-
-    /// One more request is assigned to node `i`.
-    pub fn add_outstanding(&mut self, i: usize) {
-        self.outstanding[i] += 1;
-        self.mirror_outstanding(i);
-    }
-
-    /// `n` requests assigned to node `i` finished or left it.
-    pub fn remove_outstanding(&mut self, i: usize, n: u32) {
-        self.outstanding[i] -= n;
-        self.mirror_outstanding(i);
-    }
-
-    fn mirror_outstanding(&mut self, i: usize) {
-        // While the rotation is stale its next refresh copies every node anyway.
-        if let Some(slot) = self
-            .rotation_outstanding
-            .get_mut(self.rotation_position[i] as usize)
-        {
-            *slot = self.outstanding[i];
         }
     }
 

@@ -138,10 +138,8 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
         t.queue.schedule(end, Event::SloWindowEnd);
     }
     let mut events = 0u64;
+    // The queue keeps nothing past the horizon (`EventQueue::until`).
     while let Some((now, event)) = t.queue.pop() {
-        if now > model.horizon {
-            break;
-        }
         if capacity {
             t.capacity_advance(now);
             t.handle(now, event);

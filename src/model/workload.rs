@@ -71,7 +71,7 @@ const SEGMENT_S: f64 = 60.0;
 
 /// Bounds `(low, high)` of the pattern over [t0, t1]: exact for each pattern, products of
 /// bounds for a product (every multiplier is >= 0, so products of bounds bound products).
-pub fn bounds_over(p: &Pattern, t0: f64, t1: f64) -> (f64, f64) {
+fn bounds_over(p: &Pattern, t0: f64, t1: f64) -> (f64, f64) {
     match p {
         Pattern::Constant => (1.0, 1.0),
         Pattern::Diurnal {
@@ -144,7 +144,7 @@ pub fn bounds_over(p: &Pattern, t0: f64, t1: f64) -> (f64, f64) {
 struct Segment {
     start_s: f64,
     end_s: f64,
-    /// Candidates arrive at this rate (the rate's maximum over the segment).
+    /// Candidates arrive at this rate (at least the rate anywhere in the segment).
     bound: f64,
     /// At most the rate anywhere in the segment.
     floor: f64,

@@ -174,7 +174,7 @@ impl Trial<'_> {
         let rate = model.rate_per_s.unwrap_or(0.0) * rate::average(&model.pattern, now, to);
         let cap = self.capacity.as_mut().expect("capacity fidelity");
         cap.entry_rate = rate;
-        if let Some(end) = end.filter(|&e| e <= model.horizon) {
+        if let Some(end) = end {
             self.queue.schedule(end, Event::RateStep);
         }
     }

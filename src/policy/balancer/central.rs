@@ -1,7 +1,7 @@
 //! `central`: one FIFO queue for the whole pool; the head goes to any free slot. With
 //! c = nodes x concurrency slots this is the M/M/c (or M/G/c) model.
 
-use super::{Balancer, PoolView};
+use super::{Balancer, PoolView, rotation_from};
 use crate::engine::SimRng;
 
 /// One shared queue; a free slot is looked for from the node after the last one used, so
@@ -18,12 +18,8 @@ impl Balancer for Central {
     }
 
     fn pick(&mut self, pool: &PoolView<'_>, _rng: &mut SimRng) -> Option<usize> {
-        let n = pool.rotation.len();
-        let start = pool.rotation.partition_point(|&i| i < self.next);
-        let k = (start..n)
-            .chain(0..start)
-            .find(|&k| pool.busy[pool.rotation[k]] < pool.concurrency)?;
-        let i = pool.rotation[k];
+        let i =
+            rotation_from(pool.rotation, self.next).find(|&i| pool.busy[i] < pool.concurrency)?;
         self.next = i + 1;
         Some(i)
     }

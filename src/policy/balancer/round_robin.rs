@@ -1,6 +1,6 @@
 //! `round_robin`: nodes in turn, skipping nodes out of rotation.
 
-use super::{Balancer, PoolView};
+use super::{Balancer, PoolView, rotation_from};
 use crate::engine::SimRng;
 
 /// Next node in index order after the last one picked.
@@ -11,11 +11,8 @@ pub struct RoundRobin {
 
 impl Balancer for RoundRobin {
     fn pick(&mut self, pool: &PoolView<'_>, _rng: &mut SimRng) -> Option<usize> {
-        // The first node in rotation at or after `next`, else the first one (wrapping).
-        let rotation = pool.rotation;
-        let at = rotation.partition_point(|&i| i < self.next);
-        let i = *rotation.get(at).or(rotation.first())?;
-        self.next = (i + 1) % pool.len();
+        let i = rotation_from(pool.rotation, self.next).next()?;
+        self.next = i + 1;
         Some(i)
     }
 }
