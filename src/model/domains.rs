@@ -26,27 +26,16 @@ impl Placement {
         let mut domain_nodes = vec![Vec::new(); domains.len()];
         let mut node_zone = Vec::with_capacity(scenario.services.len());
         for (s, spec) in scenario.services.iter().enumerate() {
-            let mut zones_of_nodes = Vec::with_capacity(slots(spec));
-            let mut placed_in_zone = vec![0usize; domains.len()];
-            for i in 0..slots(spec) {
-                if spec.zones.is_empty() {
+            let innermost = scenario
+                .topology
+                .innermost_domains(&spec.zones, slots(spec));
+            let mut zones_of_nodes = Vec::with_capacity(innermost.len());
+            for (i, place) in innermost.into_iter().enumerate() {
+                let Some(innermost) = place else {
                     zones_of_nodes.push(u32::MAX);
                     continue;
-                }
-                let zone = spec.zones[i % spec.zones.len()];
-                zones_of_nodes.push(zone as u32);
-                let racks: Vec<usize> = (0..domains.len())
-                    .filter(|&d| {
-                        domains[d].kind == DomainKind::Rack && domains[d].parent == Some(zone)
-                    })
-                    .collect();
-                let j = placed_in_zone[zone];
-                placed_in_zone[zone] += 1;
-                let innermost = if racks.is_empty() {
-                    zone
-                } else {
-                    racks[j % racks.len()]
                 };
+                zones_of_nodes.push(spec.zones[i % spec.zones.len()] as u32);
                 // The node belongs to its innermost domain and every domain enclosing it.
                 let mut d = Some(innermost);
                 while let Some(id) = d {

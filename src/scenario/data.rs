@@ -109,6 +109,13 @@ pub(super) fn data(d: &DataRaw, p: &KeyPath, host: &Host, ctx: &mut Ctx) -> Opti
             None
         }
         None => Some(None),
+        Some(_) if replicas == 1 => {
+            ctx.at(
+                &rp,
+                "rereplication needs replicas >= 2: with one replica there is nothing to copy from; leave rereplication out",
+            );
+            None
+        }
         Some(r) => {
             let mut rok = true;
             if r.max_streams == Some(0) {
@@ -163,12 +170,30 @@ pub(super) fn data(d: &DataRaw, p: &KeyPath, host: &Host, ctx: &mut Ctx) -> Opti
     })
 }
 
-/// Rack-aware placement needs the nodes in at least two racks, and (for a third replica
-/// beside the second) at least two nodes in every rack that holds any.
+/// Rack-aware placement needs every node in a rack, the nodes in at least two racks, and
+/// (for a third replica beside the second) at least two nodes in every rack that holds any.
 fn rack_aware(host: &Host, replicas: u32, p: &KeyPath, ctx: &mut Ctx) -> Option<PlacementRule> {
     let nodes = host.nodes?;
-    let counts = rack_counts(host.topology, host.zones, nodes);
+    let domains = &host.topology.domains;
+    let innermost = host.topology.innermost_domains(host.zones, nodes as usize);
     let place = p.key("placement");
+    // A zone without racks would hold nodes outside every rack.
+    if let Some(zone) = innermost
+        .iter()
+        .flatten()
+        .find(|&&d| domains[d].kind != DomainKind::Rack)
+    {
+        ctx.at(
+            &place,
+            format!("placement = \"rack_aware\" needs every node of the service in a rack, but zone \"{}\" has no racks; add [[racks]] to it", domains[*zone].name),
+        );
+        return None;
+    }
+    let mut counts = vec![0u32; domains.len()];
+    for d in innermost.into_iter().flatten() {
+        counts[d] += 1;
+    }
+    let counts: Vec<u32> = counts.into_iter().filter(|&c| c > 0).collect();
     if counts.len() < 2 {
         ctx.at(
             &place,
@@ -184,31 +209,6 @@ fn rack_aware(host: &Host, replicas: u32, p: &KeyPath, ctx: &mut Ctx) -> Option<
         return None;
     }
     Some(PlacementRule::RackAware)
-}
-
-/// How many of a service's `nodes` each rack holds (racks holding none left out), by the
-/// placement rule of `model::domains`.
-fn rack_counts(topology: &Topology, zones: &[DomainId], nodes: u32) -> Vec<u32> {
-    let mut counts = vec![0u32; topology.domains.len()];
-    let mut placed = vec![0usize; topology.domains.len()];
-    if zones.is_empty() {
-        return Vec::new();
-    }
-    for i in 0..nodes as usize {
-        let zone = zones[i % zones.len()];
-        let racks: Vec<usize> = (0..topology.domains.len())
-            .filter(|&d| {
-                topology.domains[d].kind == DomainKind::Rack
-                    && topology.domains[d].parent == Some(zone)
-            })
-            .collect();
-        let j = placed[zone];
-        placed[zone] += 1;
-        if !racks.is_empty() {
-            counts[racks[j % racks.len()]] += 1;
-        }
-    }
-    counts.into_iter().filter(|&c| c > 0).collect()
 }
 
 fn copyset(

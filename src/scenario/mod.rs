@@ -89,6 +89,38 @@ pub struct Topology {
     pub domains: Vec<Domain>,
 }
 
+impl Topology {
+    /// Where the first `count` nodes of a service placed in `zones` sit: node i in zone
+    /// i mod |zones|, and the j-th node of a zone in its j mod k-th rack (of k). Each
+    /// node's innermost domain: its rack, or its zone when the zone has no racks (`None`
+    /// without zones). The one placement rule, for the model and for validation.
+    pub fn innermost_domains(&self, zones: &[DomainId], count: usize) -> Vec<Option<DomainId>> {
+        if zones.is_empty() {
+            return vec![None; count];
+        }
+        let racks_of = |zone: DomainId| -> Vec<DomainId> {
+            (0..self.domains.len())
+                .filter(|&d| {
+                    self.domains[d].kind == DomainKind::Rack && self.domains[d].parent == Some(zone)
+                })
+                .collect()
+        };
+        let racks: Vec<Vec<DomainId>> = zones.iter().map(|&z| racks_of(z)).collect();
+        let mut placed = vec![0usize; self.domains.len()];
+        (0..count)
+            .map(|i| {
+                let k = i % zones.len();
+                let j = placed[zones[k]];
+                placed[zones[k]] += 1;
+                Some(match racks[k].len() {
+                    0 => zones[k],
+                    n => racks[k][j % n],
+                })
+            })
+            .collect()
+    }
+}
+
 /// One failure mode of a service's nodes; each node runs its own independent clock for it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FailureMode {

@@ -13,7 +13,8 @@ use nines::validation::simulate;
 
 use crate::scenario_errors::{at, errors, ok, one_error};
 
-/// A storage-only file: `body` is appended after the `[[services]]` header's common keys.
+/// A storage-only file: `service` follows the `[[services]]` header's common keys, and
+/// `rest` comes after the service.
 fn storage(horizon: &str, trials: u32, service: &str, rest: &str) -> String {
     format!(
         r#"name = "d"
@@ -113,6 +114,13 @@ fn bad_data_keys_are_reported_at_their_place() {
         "services[0].data.replicas",
         "replicas (4) must not exceed nodes (3)",
     );
+    let text = base(r#"data = { size = "1TB", replicas = 1, rereplication = { rate = "1MB/s" } }"#);
+    one_error(
+        &text,
+        &at(&text, "{ rate", 0),
+        "services[0].data.rereplication",
+        "rereplication needs replicas >= 2",
+    );
     let text = base(r#"data = { size = "1TB" }"#);
     one_error(
         &text,
@@ -137,6 +145,40 @@ fn bad_data_keys_are_reported_at_their_place() {
         &at(&text, "\"rack_aware\"", 0),
         "services[0].data.placement",
         "at least 2 racks",
+    );
+    // Racks in zones a and c but not in b: b's nodes would sit outside every rack.
+    let racks = r#"
+[[regions]]
+name = "r"
+[[zones]]
+name = "a"
+region = "r"
+[[zones]]
+name = "b"
+region = "r"
+[[zones]]
+name = "c"
+region = "r"
+[[racks]]
+name = "a1"
+zone = "a"
+[[racks]]
+name = "c1"
+zone = "c"
+"#;
+    let text = storage(
+        "1h",
+        1,
+        r#"nodes = 5
+zones = ["a", "c", "b"]
+data = { size = "1TB", placement = "rack_aware", rereplication = { rate = "1MB/s" } }"#,
+        racks,
+    );
+    one_error(
+        &text,
+        &at(&text, "\"rack_aware\"", 0),
+        "services[0].data.placement",
+        "zone \"b\" has no racks",
     );
     let text = base(r#"data = { size = "1TB", replica = 1 }"#);
     assert!(

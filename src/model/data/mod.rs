@@ -409,8 +409,10 @@ impl Trial<'_> {
             return;
         }
         let lost = st.newly_lost_chunks(d);
-        if d.speed.is_none() {
-            // One replica: nothing to re-create from; the node holds new data from now on.
+        if d.replicas == 1 {
+            // One replica: nothing to re-create from; the node serves again at once. What
+            // it held is gone: a chunk lost without a backup stays lost (it is counted
+            // once, as with more replicas).
             let nodes: Vec<usize> = (0..st.lost.len()).filter(|&j| st.lost[j]).collect();
             for j in nodes {
                 st.lost[j] = false;
