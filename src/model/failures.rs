@@ -7,6 +7,7 @@
 //! their ttr starts when a crew takes them on. `restart` needs no crew. Each outage clock
 //! alternates ttf (up) and ttr (outage) for its domain.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use rand::RngExt;
@@ -209,8 +210,8 @@ impl Trial<'_> {
         if starts {
             self.cause = cause;
         }
-        let struck: Vec<(u32, u32)> = match outage.random_count {
-            None => model.domain_nodes[domain].clone(),
+        let struck: Cow<[(u32, u32)]> = match outage.random_count {
+            None => Cow::Borrowed(&model.domain_nodes[domain]),
             Some(count) if starts => {
                 // A uniform `count`-subset of all nodes: a partial Fisher-Yates shuffle.
                 let mut all = model.all_nodes.clone();
@@ -221,12 +222,12 @@ impl Trial<'_> {
                 }
                 all.truncate(count);
                 self.struck[o] = all.clone();
-                all
+                Cow::Owned(all)
             }
-            Some(_) => std::mem::take(&mut self.struck[o]),
+            Some(_) => Cow::Owned(std::mem::take(&mut self.struck[o])),
         };
         let data_lost = starts && outage.loses_data && outage.effect == OutageEffect::Down;
-        for &(s, i) in &struck {
+        for &(s, i) in struck.iter() {
             let (s, i) = (s as usize, i as usize);
             let pool = &mut self.pools[s];
             let counter = match outage.effect {
@@ -251,7 +252,7 @@ impl Trial<'_> {
                 self.check_data_loss(now, s);
             }
             self.cause = cause;
-            for &(s, i) in &struck {
+            for &(s, i) in struck.iter() {
                 self.node_changed(now, s as usize, i as usize);
             }
         }

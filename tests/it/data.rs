@@ -631,12 +631,13 @@ fn a_wider_scatter_width_loses_data_more_often() {
     // 30 nodes, 3 replicas, 200 chunks; one outage kills 6 random nodes. Scatter width 2 is
     // one permutation (10 disjoint groups: P(loss) = 0.0492, see validation); width 4 is two
     // permutations, 20 groups, each node in two: P(loss) is close to 20 × C(27,3)/C(30,6)
-    // ≈ 0.0985 less the overlaps. Over 2,000 trials each estimate has sd < 0.007, so the
-    // gap of about 0.045 is more than 4.5 sd of the difference.
+    // ≈ 0.0985 less the overlaps (0.096 measured). The gap, about 0.046, must exceed
+    // 0.0369 (4.5 × 0.0082, the sd of the difference over 2,000 trials); over 40,000
+    // trials that sd is 0.0018, so a correct simulator clears the bound by 5 sd.
     let text = |width: u32| {
         storage(
             "90m",
-            2000,
+            40_000,
             &format!(
                 "nodes = 30\ndata = {{ size = \"1TB\", chunks = 200, replicas = 3, placement = \"copyset\", scatter_width = {width}, rereplication = {{ rate = \"100MB/s\" }} }}"
             ),

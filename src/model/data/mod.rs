@@ -347,14 +347,14 @@ impl Trial<'_> {
             return;
         };
         let st = self.data[s].as_ref().expect("data state");
+        if st.running == 0 {
+            return;
+        }
         let givers = (0..d.nodes as usize)
             .filter(|&j| !st.lost[j] && self.pools[s].working(j))
             .count()
             .max(1);
         let st = self.data[s].as_mut().expect("data state");
-        if st.running == 0 {
-            return;
-        }
         st.share_bps = rate * givers as f64 / st.running as f64;
         st.shared_since = now;
         for j in 0..d.nodes as usize {
