@@ -1,7 +1,8 @@
 //! Discrete stand-ins for latency distributions: 512 weighted atoms at fixed probability
 //! levels, denser in the tail (256 levels below 0.9, 128 in [0.9, 0.99), 64 in
-//! [0.99, 0.999), 64 in [0.999, 1)), so p999 is resolved about as well as p50. Sums of
-//! independent latencies are exact convolutions of the atoms, re-read at the same levels.
+//! [0.99, 0.999), 64 in [0.999, 1)), so p999 is resolved about as well as p50. The sum of
+//! two independent latencies takes every pair of their atoms and is re-read at the same
+//! levels.
 
 use std::sync::OnceLock;
 

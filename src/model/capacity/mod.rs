@@ -14,9 +14,9 @@
 //!   percentiles for that span.
 //! - Latency histograms hold expected request weights (scaled to integers), not counts.
 //!
-//! A state's figures are a pure function of its [`StateKey`], so they are cached once
-//! per model and shared by all trials: results do not depend on which trial, or thread,
-//! met a state first.
+//! A state's figures are a pure function of its [`StateKey`], so they are cached per
+//! model and shared by all trials (worked out again if the bounded cache forgot them):
+//! results do not depend on which trial, or thread, met a state first.
 
 mod atoms;
 mod cache;

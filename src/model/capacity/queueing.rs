@@ -16,8 +16,9 @@
 //! the chance to wait, to be dropped, and the mean wait, the wait scaled by (1 + cv²)/2
 //! for general service times (Allen–Cunneen); the wait is 0 with the chance not to
 //! wait and otherwise exponential with that mean (exact for M/M/c). The visit time is
-//! that wait plus an independent service time, their distribution the exact convolution
-//! of the two (see `atoms.rs`). Utilisation at or above 1 is overload.
+//! that wait plus an independent service time: every pair of the service's atoms and
+//! the wait's (at the coarse levels), re-read at the standard levels (see `atoms.rs`).
+//! Utilisation at or above 1 is overload.
 
 use std::sync::Arc;
 
@@ -66,7 +67,7 @@ pub struct Serving {
 /// nodes serve a share of visits in proportion to their speed and the service time is
 /// that mixture; with per-node queues each node gets an equal share, and fast and slow
 /// nodes are separate queues whose visit times mix in that proportion (one overloaded
-/// node is overload: its queue grows without bound).
+/// node is overload).
 pub fn state_stats(
     svc: &ServiceModel,
     service_time: &Arc<Atoms>,
@@ -81,7 +82,7 @@ pub fn state_stats(
     } = serving;
     let fast = service_time.clone();
     let slow = Arc::new(fast.scaled(slow_factor));
-    // Exact moments of the service time (the atoms' tail is cut at level 0.99995).
+    // Exact moments of the service time (the atoms stop at level 0.999992).
     let (m1, m2) = (svc.mean_service_s, svc.service_spec.second_moment_s2());
     let f = slow_factor;
     let pooled = !matches!(
