@@ -138,7 +138,11 @@ impl Trial<'_> {
                         }
                     })
                     .collect::<Vec<_>>();
-                (cap.completions_total, cap.in_system_now(), services)
+                (
+                    cap.completions_total,
+                    cap.in_system_now(self.model),
+                    services,
+                )
             }
             None => {
                 let services = self

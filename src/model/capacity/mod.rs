@@ -64,6 +64,26 @@ struct Current {
     changed_at: SimTime,
 }
 
+impl Current {
+    /// Visits per second the serving nodes accept: sent to working nodes, not dropped.
+    fn accepted_per_s(&self) -> f64 {
+        self.rate * (1.0 - self.error_share) * (1.0 - self.stats.dropped_share)
+    }
+
+    /// Visits in the service on average (Little: accepted rate × mean time there, a
+    /// timed-out visit counting its `timeout_s`), as `tally::add_service_span` integrates.
+    fn in_system(&self, timeout_s: f64) -> f64 {
+        let st = &self.stats;
+        let mean_s = (1.0 - st.timeout_share) * st.sojourn_mean_s + st.timeout_share * timeout_s;
+        self.accepted_per_s() * mean_s
+    }
+}
+
+/// Service `s`'s timeout in seconds (0 without one).
+fn timeout_s(model: &Model, s: usize) -> f64 {
+    model.services[s].timeout.map_or(0.0, |t| t.as_secs_f64())
+}
+
 /// A trial's capacity-fidelity state.
 pub struct CapacityState {
     steps: RateSteps,
@@ -321,8 +341,7 @@ impl Trial<'_> {
         if !serving || now < model.warmup || st.overloaded || cur.key.nodes == 0 {
             return;
         }
-        let accepted = cur.rate * (1.0 - cur.error_share) * (1.0 - st.dropped_share);
-        let lost = accepted * st.sojourn_mean_s / cur.key.nodes as f64;
+        let lost = cur.in_system(timeout_s(model, s)) / cur.key.nodes as f64;
         for t in [&mut cap.services[s], &mut cap.entry] {
             let lost = lost.min(t.completed);
             t.completed -= lost;
@@ -352,7 +371,7 @@ impl Trial<'_> {
                 rate: cur.rate,
                 error_share: cur.error_share,
                 stats: &cur.stats,
-                timeout_s: model.services[s].timeout.map_or(0.0, |t| t.as_secs_f64()),
+                timeout_s: timeout_s(model, s),
             };
             let (completed, in_system_s) = add_service_span(&mut cap.services[s], &span);
             cap.in_system_s += in_system_s;
@@ -468,24 +487,22 @@ impl CapacityState {
     pub fn sample(&self, s: usize) -> (f64, f64) {
         let cur = &self.current[s];
         let st = &cur.stats;
-        let accepted = cur.rate * (1.0 - cur.error_share) * (1.0 - st.dropped_share);
-        if st.overloaded || accepted <= 0.0 {
+        if st.overloaded || cur.accepted_per_s() <= 0.0 {
             return (f64::NAN, f64::NAN);
         }
-        (accepted * st.wait_mean_s, st.sojourn.quantile(0.99))
+        (
+            cur.accepted_per_s() * st.wait_mean_s,
+            st.sojourn.quantile(0.99),
+        )
     }
 
-    /// Requests in the system now (Little: rate × mean time, over every service).
-    pub fn in_system_now(&self) -> f64 {
+    /// Visits in the system now, over every service not overloaded.
+    pub fn in_system_now(&self, model: &Model) -> f64 {
         self.current
             .iter()
-            .filter(|c| !c.stats.overloaded)
-            .map(|c| {
-                c.rate
-                    * (1.0 - c.error_share)
-                    * (1.0 - c.stats.dropped_share)
-                    * c.stats.sojourn_mean_s
-            })
+            .enumerate()
+            .filter(|(_, c)| !c.stats.overloaded)
+            .map(|(s, c)| c.in_system(timeout_s(model, s)))
             .sum()
     }
 }
