@@ -60,22 +60,7 @@ impl Placement {
         let draw = |k: u64| hash(self.key, c, k);
         match &d.placement {
             PlacementModel::Random => {
-                let mut chosen = [0u32; MAX_REPLICAS as usize];
-                let mut picked = 0usize;
-                let mut k = 0u64;
-                while picked < d.replicas as usize {
-                    let node = below(draw(k), n);
-                    k += 1;
-                    if chosen[..picked].contains(&node) {
-                        continue;
-                    }
-                    if !lost[node as usize] {
-                        return false;
-                    }
-                    chosen[picked] = node;
-                    picked += 1;
-                }
-                true
+                random_rest_lost(d, draw, lost, [0; MAX_REPLICAS as usize], 0)
             }
             PlacementModel::RackAware {
                 by_rack,
@@ -113,20 +98,9 @@ impl Placement {
                     return false;
                 }
                 // Any further replicas: random distinct nodes.
-                let mut chosen = vec![first, second, third];
-                let mut k = 3u64;
-                while chosen.len() < d.replicas as usize {
-                    let node = below(draw(k), n);
-                    k += 1;
-                    if chosen.contains(&node) {
-                        continue;
-                    }
-                    if !lost[node as usize] {
-                        return false;
-                    }
-                    chosen.push(node);
-                }
-                true
+                let mut chosen = [0; MAX_REPLICAS as usize];
+                chosen[..3].copy_from_slice(&[first, second, third]);
+                random_rest_lost(d, draw, lost, chosen, 3)
             }
             PlacementModel::Copyset { .. } => {
                 let r = d.replicas as usize;
@@ -151,6 +125,31 @@ fn hash(key: u64, c: u32, k: u64) -> u64 {
 /// A value in [0, n) from a uniform 64-bit hash (Lemire's multiply-high).
 fn below(h: u64, n: u32) -> u32 {
     ((h as u128 * n as u128) >> 64) as u32
+}
+
+/// Whether the replicas after the first `picked` (in `chosen`) are all lost, each on a
+/// node drawn uniformly (draws `picked`, `picked + 1`, ...) among those not chosen yet.
+fn random_rest_lost(
+    d: &DataModel,
+    draw: impl Fn(u64) -> u64,
+    lost: &[bool],
+    mut chosen: [u32; MAX_REPLICAS as usize],
+    mut picked: usize,
+) -> bool {
+    let mut k = picked as u64;
+    while picked < d.replicas as usize {
+        let node = below(draw(k), d.nodes);
+        k += 1;
+        if chosen[..picked].contains(&node) {
+            continue;
+        }
+        if !lost[node as usize] {
+            return false;
+        }
+        chosen[picked] = node;
+        picked += 1;
+    }
+    true
 }
 
 #[cfg(test)]
