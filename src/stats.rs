@@ -135,17 +135,7 @@ pub fn add_nines(summary: &mut BTreeMap<String, MetricSummary>) {
         .iter()
         .filter(|(name, _)| name.as_str() == "availability" || name.ends_with(".availability"))
         .map(|(name, a)| {
-            let f = |v: Option<f64>| v.and_then(nines_of);
-            let nines = MetricSummary {
-                mean: f(a.mean),
-                std: None,
-                ci95_low: f(a.ci95_low),
-                ci95_high: f(a.ci95_high),
-                min: f(a.min),
-                max: f(a.max),
-                trials: a.trials,
-                pooled: false,
-            };
+            let nines = transformed(a, |v| v.and_then(nines_of), false);
             (
                 format!("{}nines", name.trim_end_matches("availability")),
                 nines,
@@ -153,6 +143,30 @@ pub fn add_nines(summary: &mut BTreeMap<String, MetricSummary>) {
         })
         .collect();
     summary.extend(derived);
+}
+
+/// `s` through `f` (its mean, CI bounds, min and max; no sd): `f` increasing keeps the
+/// bounds in place, decreasing swaps them.
+fn transformed(
+    s: &MetricSummary,
+    f: impl Fn(Option<f64>) -> Option<f64>,
+    decreasing: bool,
+) -> MetricSummary {
+    let (low, high, min, max) = if decreasing {
+        (s.ci95_high, s.ci95_low, s.max, s.min)
+    } else {
+        (s.ci95_low, s.ci95_high, s.min, s.max)
+    };
+    MetricSummary {
+        mean: f(s.mean),
+        std: None,
+        ci95_low: f(low),
+        ci95_high: f(high),
+        min: f(min),
+        max: f(max),
+        trials: s.trials,
+        pooled: false,
+    }
 }
 
 /// Adds `durability` and `durability_nines` (and their `<prefix>` forms) for every
@@ -166,28 +180,8 @@ pub fn add_durability(summary: &mut BTreeMap<String, MetricSummary>) {
         .filter(|(name, _)| name.ends_with("data_loss_events_per_year"))
         .flat_map(|(name, r)| {
             let prefix = name.trim_end_matches("data_loss_events_per_year");
-            let d = |v: Option<f64>| v.map(|x| (-x).exp());
-            let durability = MetricSummary {
-                mean: d(r.mean),
-                std: None,
-                ci95_low: d(r.ci95_high),
-                ci95_high: d(r.ci95_low),
-                min: d(r.max),
-                max: d(r.min),
-                trials: r.trials,
-                pooled: false,
-            };
-            let f = |v: Option<f64>| v.and_then(nines_of);
-            let nines = MetricSummary {
-                mean: f(durability.mean),
-                std: None,
-                ci95_low: f(durability.ci95_low),
-                ci95_high: f(durability.ci95_high),
-                min: f(durability.min),
-                max: f(durability.max),
-                trials: r.trials,
-                pooled: false,
-            };
+            let durability = transformed(r, |v| v.map(|x| (-x).exp()), true);
+            let nines = transformed(&durability, |v| v.and_then(nines_of), false);
             [
                 (format!("{prefix}durability"), durability),
                 (format!("{prefix}durability_nines"), nines),

@@ -254,8 +254,8 @@ pub(super) fn trial_result(
 /// The data-protection metrics (only when some service has `data`): at the top level summed
 /// over the storage services, and per service under `services.<name>.`.
 ///
-/// `data_loss_events_per_year` counts chunks losing their last replica and noticed
-/// corruptions; `data_loss_probability` is 1 in a trial with at least one; `chunks_lost_mean`
+/// `data_loss_events_per_year` counts loss events (a moment at which chunks lose their
+/// last replica) and noticed corruptions; `data_loss_probability` is 1 in a trial with at least one; `chunks_lost_mean`
 /// (chunks per replica-loss event), `rpo_mean_s`, `rto_mean_s` (per restore), `rpo_max_s`
 /// (the trial's largest) and `time_to_first_data_loss_s` (from time zero) are pooled.
 /// `durability` is derived across trials from the event rate (`stats::add_durability`).

@@ -94,7 +94,8 @@ pub struct Pool {
     /// Per node slot: launch order (scale-in removes the newest first), and launch time.
     pub launch_seq: Vec<u64>,
     pub launched_at: Vec<SimTime>,
-    /// The latest launch number handed out.
+    /// At least every launch number handed out (the initial nodes have 0 to n − 1); a
+    /// launch bumps it and takes the new value.
     pub next_launch_seq: u64,
     /// Per node slot: repair crews working on it (freed if it is terminated).
     pub crews_held: Vec<u32>,
