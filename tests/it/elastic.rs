@@ -47,6 +47,31 @@ fn desired_series(model: &Model) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// 0.1 s requests at 100/s on 2 to 30 single-slot nodes, scaled by `steps` every 60 s
+/// (cooldown 300 s), nodes booting for `boot_s`, over `horizon_s`.
+fn step_scaled(
+    steps: Vec<StepAdjustment>,
+    horizon_s: u64,
+    boot_s: f64,
+) -> nines::scenario::Scenario {
+    let policy = ScalingPolicy::Step {
+        interval: secs(60),
+        cooldown: secs(300),
+        steps,
+    };
+    let svc = service(
+        "w",
+        2,
+        1,
+        BalancerSpec::LeastConnections,
+        DistSpec::constant(0.1).unwrap(),
+        None,
+    );
+    let mut s = single_service(svc, 100.0, horizon_s, 0, 1);
+    s.services[0].autoscaling = Some(scaling(policy, 2, 30, boot_s));
+    s
+}
+
 #[test]
 fn step_scaling_adds_its_change_per_interval_and_cools_down_before_scaling_in() {
     // 0.1 s requests at 100/s on single-slot nodes: 10 erlangs, far above 2 nodes, so
@@ -65,21 +90,7 @@ fn step_scaling_adds_its_change_per_interval_and_cools_down_before_scaling_in() 
             change: -1,
         },
     ];
-    let policy = ScalingPolicy::Step {
-        interval: secs(60),
-        cooldown: secs(300),
-        steps,
-    };
-    let svc = service(
-        "w",
-        2,
-        1,
-        BalancerSpec::LeastConnections,
-        DistSpec::constant(0.1).unwrap(),
-        None,
-    );
-    let mut s = single_service(svc, 100.0, 2 * 3_600, 0, 1);
-    s.services[0].autoscaling = Some(scaling(policy, 2, 30, 0.0));
+    let mut s = step_scaled(steps, 2 * 3_600, 0.0);
     s.workload.pattern = Pattern::Steps {
         at: vec![secs(3_600)],
         factors: vec![0.1],
@@ -130,21 +141,7 @@ fn step_scale_out_counts_booting_nodes_toward_its_change() {
         upper: None,
         change: 3,
     }];
-    let policy = ScalingPolicy::Step {
-        interval: secs(60),
-        cooldown: secs(300),
-        steps,
-    };
-    let svc = service(
-        "w",
-        2,
-        1,
-        BalancerSpec::LeastConnections,
-        DistSpec::constant(0.1).unwrap(),
-        None,
-    );
-    let mut s = single_service(svc, 100.0, 3_600, 0, 1);
-    s.services[0].autoscaling = Some(scaling(policy, 2, 30, 600.0));
+    let mut s = step_scaled(steps, 3_600, 600.0);
     s.run.sample_every = secs(60);
     let series = desired_series(&Model::new(&s));
     // Sample k (at 60 k s) shows the size chosen at tick k - 1.
