@@ -4,7 +4,10 @@
 //! Rules (docs/SCENARIOS.md has the user-facing version):
 //! - Policies evaluate every `interval` on the utilisation the service measured over the
 //!   last interval (busy slot-time / offered slot-time); the current size counts active and
-//!   booting nodes, not draining ones (as the Kubernetes HPA counts not-ready pods).
+//!   booting nodes, not draining ones. Target tracking sizes as Kubernetes' replica
+//!   calculator does: from the ready nodes (in rotation), and a scale-up counts the nodes
+//!   not yet ready at 0% utilisation, so a measurement is not acted on again while the
+//!   nodes it launched boot.
 //! - A launch takes the free slot in the zone with the fewest nodes among slots that are not
 //!   inside a failed or cut-off domain (ties: lowest slot). The node boots for `boot_time`,
 //!   then joins rotation once its health check passes.
@@ -39,6 +42,17 @@ pub struct Scaler {
     asleep_since: Option<SimTime>,
 }
 
+/// A service's size as a policy sees it at an evaluation.
+#[derive(Clone, Copy, Debug)]
+struct Size {
+    /// Nodes active or booting (not draining): what a desired count is compared with.
+    current: u32,
+    /// Nodes in rotation (ready: booted, health check passed, not failed out).
+    ready: u32,
+    /// Nodes still booting.
+    booting: u32,
+}
+
 /// The evaluation period of a ticking policy.
 fn tick_interval(policy: &ScalingPolicy) -> SimTime {
     match policy {
@@ -50,7 +64,7 @@ fn tick_interval(policy: &ScalingPolicy) -> SimTime {
 }
 
 impl Scaler {
-    /// The policy's verdict on `utilization` with `current` nodes: the size to scale to
+    /// The policy's verdict on `utilization` with `size` nodes: the size to scale to
     /// (`None`: no action), and whether the same inputs would give the same verdict at
     /// every later tick (no pending stabilization or cooldown).
     fn decide(
@@ -58,9 +72,13 @@ impl Scaler {
         now: SimTime,
         policy: &ScalingPolicy,
         utilization: f64,
-        current: u32,
-        booting: u32,
+        size: Size,
     ) -> (Option<u32>, bool) {
+        let Size {
+            current,
+            ready,
+            booting,
+        } = size;
         match policy {
             ScalingPolicy::TargetTracking {
                 target,
@@ -71,10 +89,20 @@ impl Scaler {
                 ..
             } => {
                 let ratio = utilization / target;
-                let mut rec = if (ratio - 1.0).abs() <= *tolerance {
+                let unready = current > ready;
+                // Kubernetes' replica calculator: on a scale-up, nodes not yet ready count
+                // at 0% utilisation, which damps the ratio; without them (or on a
+                // scale-down, where they are left out) the ready nodes are sized.
+                let damped = if unready && ratio > 1.0 {
+                    ratio * ready as f64 / current as f64
+                } else {
+                    ratio
+                };
+                let mut rec = if (damped - 1.0).abs() <= *tolerance || (ratio > 1.0 && damped < 1.0)
+                {
                     current
                 } else {
-                    (current as f64 * ratio).ceil() as u32
+                    (ready as f64 * ratio).ceil() as u32
                 };
                 let up_limit = (*scale_up_nodes)
                     .max((current as f64 * scale_up_percent / 100.0).ceil() as u32);
@@ -178,7 +206,11 @@ impl Trial<'_> {
         };
         let pool = &mut self.pools[s];
         let offered = pool.rotation_slots.total_until(now);
-        let (current, booting) = (pool.current_size(), pool.booting_count() as u32);
+        let size = Size {
+            current: pool.current_size(),
+            ready: pool.rotation_len() as u32,
+            booting: pool.booting_count() as u32,
+        };
         let scaler = self.scalers[s].as_mut().expect("started");
         let (d_busy, d_offered) = (busy - scaler.last_busy, offered - scaler.last_offered);
         (scaler.last_busy, scaler.last_offered) = (busy, offered);
@@ -187,7 +219,7 @@ impl Trial<'_> {
         let (desired, settled) = if d_offered == 0 {
             (None, true)
         } else {
-            scaler.decide(now, &a.policy, d_busy / d_offered as f64, current, booting)
+            scaler.decide(now, &a.policy, d_busy / d_offered as f64, size)
         };
         // Capacity fidelity: a tick that changes nothing, measured over an interval of
         // unchanged inputs, would repeat itself until the inputs change; sleep until then.
@@ -559,5 +591,72 @@ fn stale(pools: &[crate::model::pool::Pool], e: &Event) -> bool {
             generation,
         } => pools[service as usize].health_gen[node as usize] != generation,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hpa() -> (Scaler, ScalingPolicy) {
+        let scaler = Scaler {
+            min: 1,
+            max: 100,
+            last_busy: 0.0,
+            last_offered: 0,
+            recommendations: VecDeque::new(),
+            last_activity: None,
+            asleep_since: None,
+        };
+        let policy = ScalingPolicy::TargetTracking {
+            target: 0.6,
+            interval: SimTime::from_secs(15),
+            tolerance: 0.1,
+            scale_up_nodes: 4,
+            scale_up_percent: 100.0,
+            scale_down_stabilization: SimTime::from_secs(300),
+        };
+        (scaler, policy)
+    }
+
+    fn size(current: u32, ready: u32) -> Size {
+        Size {
+            current,
+            ready,
+            booting: current - ready,
+        }
+    }
+
+    #[test]
+    fn a_scale_up_is_not_repeated_while_its_nodes_boot() {
+        let (mut scaler, policy) = hpa();
+        let t = SimTime::from_secs(15);
+        // 10 ready nodes at 0.9 against 0.6: 15.
+        assert_eq!(
+            scaler.decide(t, &policy, 0.9, size(10, 10)),
+            (Some(15), false)
+        );
+        // The same measurement while those 5 boot: 0.9 × 10/15 = 0.6, on target.
+        assert_eq!(
+            scaler.decide(t, &policy, 0.9, size(15, 10)),
+            (Some(15), true)
+        );
+        // More load meanwhile: 1.2 × 10/15 = 0.8 is over the tolerance; size the ready
+        // nodes: ceil(10 × 1.2 / 0.6) = 20.
+        assert_eq!(
+            scaler.decide(t, &policy, 1.2, size(15, 10)),
+            (Some(20), false)
+        );
+    }
+
+    #[test]
+    fn a_scale_down_sizes_the_ready_nodes() {
+        let (mut scaler, policy) = hpa();
+        // 8 ready at 0.3 against 0.6 while 2 boot: ceil(8 × 0.5) = 4, not ceil(10 × 0.5);
+        // the stabilization window holds no higher recommendation yet.
+        assert_eq!(
+            scaler.decide(SimTime::ZERO, &policy, 0.3, size(10, 8)),
+            (Some(4), false)
+        );
     }
 }

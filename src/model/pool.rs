@@ -234,6 +234,12 @@ impl Pool {
         !self.rotation.is_empty()
     }
 
+    /// Nodes in rotation.
+    pub fn rotation_len(&mut self) -> usize {
+        self.refresh_rotation();
+        self.rotation.len()
+    }
+
     /// Puts node `i` in or out of rotation.
     pub fn set_rotation(&mut self, i: usize, on: bool) {
         self.in_rotation[i] = on;
