@@ -46,9 +46,43 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
+/// Formats a number for a CSV cell: exactly (it reads back to the same f64), in plain
+/// decimals for everyday magnitudes and with an exponent below 1e-5 or from 1e16 on, so a
+/// tiny probability is `7.045193137749382e-300`, not 300 characters of zeros.
+pub fn csv_number(v: f64) -> String {
+    let magnitude = v.abs();
+    if v == 0.0 || !v.is_finite() || (1e-5..1e16).contains(&magnitude) {
+        v.to_string()
+    } else {
+        format!("{v:e}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::format_number;
+    use super::{csv_number, format_number};
+
+    #[test]
+    fn csv_numbers_read_back_exactly_and_stay_short() {
+        for v in [
+            0.0,
+            1.0,
+            0.1,
+            123.456,
+            1e-5,
+            9.99e-6,
+            7.045193137749382e-300,
+            2.5e16,
+            -3e-7,
+        ] {
+            let s = csv_number(v);
+            assert_eq!(s.parse::<f64>().unwrap(), v, "{s}");
+            assert!(s.len() <= 24, "{s}");
+        }
+        assert_eq!(csv_number(1.0), "1");
+        assert_eq!(csv_number(0.25), "0.25");
+        assert_eq!(csv_number(7.5e-300), "7.5e-300");
+    }
 
     #[test]
     fn six_significant_digits() {

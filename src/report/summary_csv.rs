@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
+use super::csv_number;
+
 use crate::stats::MetricSummary;
 
 /// Writes the summary; undefined values are empty cells.
@@ -22,7 +24,7 @@ pub fn write_summary_csv<W: Write>(
         "trials",
         "pooled",
     ])?;
-    let cell = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let cell = |v: Option<f64>| v.map(csv_number).unwrap_or_default();
     for (name, s) in metrics {
         w.write_record([
             name.clone(),

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::plot::{SweepFigure, SweepPoint};
-use super::{OutputDir, format_number, write_figure};
+use super::{OutputDir, csv_number, format_number, write_figure};
 use crate::scalability::{KNEE_FACTOR, UslFit, knee, usl_fit};
 use crate::stats::MetricSummary;
 use crate::sweep::{Axis, label};
@@ -150,7 +150,7 @@ fn sweep_csv(sweep: &SweepResult<'_>) -> csv::Result<Vec<u8>> {
     let mut header: Vec<&str> = sweep.axes.iter().map(|a| a.key.as_str()).collect();
     header.extend(["metric", "mean", "ci95_low", "ci95_high"]);
     w.write_record(&header)?;
-    let cell = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let cell = |v: Option<f64>| v.map(csv_number).unwrap_or_default();
     for (p, metrics) in sweep.points {
         for (name, s) in metrics {
             let mut row = sweep.values(p);

@@ -2,6 +2,8 @@
 
 use std::io::Write;
 
+use super::csv_number;
+
 /// Writes `rows` (row-major, `columns.len()` values per row) under a header of `columns`.
 pub fn write_timeseries_csv<W: Write>(out: W, columns: &[String], rows: &[f64]) -> csv::Result<()> {
     let mut w = csv::Writer::from_writer(out);
@@ -10,7 +12,7 @@ pub fn write_timeseries_csv<W: Write>(out: W, columns: &[String], rows: &[f64]) 
         // Undefined cells (no trial defined them) are left empty.
         w.write_record(row.iter().map(|v| {
             if v.is_finite() {
-                v.to_string()
+                csv_number(*v)
             } else {
                 String::new()
             }

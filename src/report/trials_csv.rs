@@ -3,6 +3,8 @@
 
 use std::io::Write;
 
+use super::csv_number;
+
 use crate::metrics::TrialResult;
 
 /// Writes every trial in order; columns are the metric names in sorted order.
@@ -21,7 +23,7 @@ pub fn write_trials_csv<W: Write>(out: W, trials: &[TrialResult]) -> csv::Result
             t.metrics
                 .get(*n)
                 .and_then(|o| o.value())
-                .map(|v| v.to_string())
+                .map(csv_number)
                 .unwrap_or_default()
         }));
         w.write_record(&row)?;
