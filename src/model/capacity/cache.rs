@@ -46,15 +46,35 @@ pub(super) fn rounded_bits(x: f64) -> u32 {
     (bits.saturating_add(1 << 9)) & !((1 << 10) - 1)
 }
 
-/// Most states (and routes) the shared cache holds; past it, it starts afresh. A state's
-/// figures are a pure function of its key, so forgetting costs time, never results, and
-/// memory stays bounded however long the horizon.
+/// Most routes the shared cache holds, and most units of states (see [`state_units`]);
+/// past either, that part starts afresh. A state's figures are a pure function of its key,
+/// so forgetting costs time, never results, and memory stays bounded however long the
+/// horizon: at most 16,384 states with latency atoms of their own (8 KB each), or half a
+/// million that share their service's.
 const SHARED_LIMIT: usize = 1 << 14;
+const STATE_UNITS: usize = 1 << 19;
+
+/// What a state takes of the shared cache: 1 when its visit time is its service's own
+/// atoms (no wait, no hop, no slow node), 32 when it carries 512 atoms of its own.
+fn state_units(st: &StateStats, service_time: &Arc<Atoms>) -> usize {
+    if Arc::ptr_eq(&st.sojourn, service_time) {
+        1
+    } else {
+        STATE_UNITS / SHARED_LIMIT
+    }
+}
+
+/// The states worked out, and the units they take.
+#[derive(Debug, Default)]
+struct States {
+    map: HashMap<StateKey, Arc<StateStats>>,
+    units: usize,
+}
 
 /// States and routes already worked out, shared by every trial of a model.
 #[derive(Debug, Default)]
 pub struct CapacityCache {
-    states: Mutex<HashMap<StateKey, Arc<StateStats>>>,
+    states: Mutex<States>,
     routes: Mutex<HashMap<Vec<StateKey>, Arc<Atoms>>>,
     /// Per service: its service time as atoms at the standard levels.
     service_time: OnceLock<Vec<Arc<Atoms>>>,
@@ -63,7 +83,7 @@ pub struct CapacityCache {
 impl CapacityCache {
     /// The figures of state `key`.
     pub fn state(&self, model: &Model, key: StateKey) -> Arc<StateStats> {
-        if let Some(st) = self.states.lock().expect("no panics hold it").get(&key) {
+        if let Some(st) = self.states.lock().expect("no panics hold it").map.get(&key) {
             return st.clone();
         }
         let quantiles = self.service_time.get_or_init(|| {
@@ -88,11 +108,19 @@ impl CapacityCache {
             rate,
             key.hop.atoms().as_ref(),
         ));
+        let units = state_units(&st, &quantiles[s]);
         let mut states = self.states.lock().expect("no panics hold it");
-        if states.len() >= SHARED_LIMIT {
-            states.clear();
+        if states.units + units > STATE_UNITS {
+            *states = States::default();
         }
-        states.entry(key).or_insert(st).clone()
+        // Another thread may have worked it out meanwhile: count it once.
+        let States { map, units: used } = &mut *states;
+        map.entry(key)
+            .or_insert_with(|| {
+                *used += units;
+                st
+            })
+            .clone()
     }
 
     /// End-to-end latency of a route whose services are in `keys` (none overloaded).

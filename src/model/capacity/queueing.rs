@@ -107,7 +107,12 @@ pub fn state_stats(
         let k = slow_nodes as f64;
         let slow_share = (k / slow_factor) / (nodes as f64 - k + k / slow_factor);
         let (service, moments) = with_hop(
-            Arc::new(fast.mix(&slow, slow_share)),
+            if slow_nodes == 0 {
+                // The service's own atoms, shared by every such state (no copy to cache).
+                fast.clone()
+            } else {
+                Arc::new(fast.mix(&slow, slow_share))
+            },
             (
                 m1 * (1.0 - slow_share + slow_share * f),
                 m2 * (1.0 - slow_share + slow_share * f * f),
