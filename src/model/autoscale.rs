@@ -7,16 +7,19 @@
 //!   booting nodes, not draining ones. Target tracking sizes as Kubernetes' replica
 //!   calculator does: from the ready nodes (in rotation), and a scale-up counts the nodes
 //!   not yet ready at 0% utilisation, so a measurement is not acted on again while the
-//!   nodes it launched boot.
+//!   nodes it launched boot. Step scale-out counts the nodes still warming up (launched,
+//!   not yet joined) toward its change.
 //! - A launch takes the free slot in the zone with the fewest nodes among slots that are not
 //!   inside a failed or cut-off domain (ties: lowest slot). The node boots for `boot_time`,
-//!   then joins rotation once its health check passes.
+//!   then joins rotation at its first passing probe (`Pool::joined`).
 //! - Scale-in removes booting nodes first, then the newest active node: it leaves rotation at
 //!   once, finishes its queue and in-flight work, and is gone when idle or after
 //!   `deregistration_delay` (whatever is still there then fails).
 //! - A node whose health verdict turns unhealthy (or that fails, without a health check) is
 //!   terminated and replaced `replace_after` later, unless it launched less than
-//!   `health_check_grace` ago or has recovered meanwhile.
+//!   `health_check_grace` ago or has recovered meanwhile. A node still failing its checks
+//!   when its grace period ends (or when it finishes booting, if later) is replaced then:
+//!   no verdict would turn for a node that failed in its grace period or never joined.
 
 use std::collections::VecDeque;
 
@@ -49,8 +52,9 @@ struct Size {
     current: u32,
     /// Nodes in rotation (ready: booted, health check passed, not failed out).
     ready: u32,
-    /// Nodes still booting.
-    booting: u32,
+    /// Nodes launched that have not joined rotation yet (booting, or waiting for their
+    /// first passing health check).
+    warming: u32,
 }
 
 /// The evaluation period of a ticking policy.
@@ -77,7 +81,7 @@ impl Scaler {
         let Size {
             current,
             ready,
-            booting,
+            warming,
         } = size;
         match policy {
             ScalingPolicy::TargetTracking {
@@ -147,9 +151,10 @@ impl Scaler {
                 }
                 let (current, change) = (current as i64, band.change as i64);
                 let desired = if change > 0 {
-                    // Scale-out counts the nodes still booting toward the band's change
-                    // (AWS instance warm-up): +3 while 2 boot from a +2 adds only 1.
-                    (current - booting as i64 + change).max(current)
+                    // Scale-out counts the nodes still warming up (booting, or booted
+                    // and waiting for their first passing health check) toward the band's
+                    // change (AWS instance warm-up): +3 while 2 warm from a +2 adds only 1.
+                    (current - warming as i64 + change).max(current)
                 } else {
                     current + change
                 };
@@ -208,8 +213,8 @@ impl Trial<'_> {
         let offered = pool.rotation_slots.total_until(now);
         let size = Size {
             current: pool.current_size(),
-            ready: pool.rotation_len() as u32,
-            booting: pool.booting_count() as u32,
+            ready: pool.rotation_len(),
+            warming: pool.warming_count(),
         };
         let scaler = self.scalers[s].as_mut().expect("started");
         let (d_busy, d_offered) = (busy - scaler.last_busy, offered - scaler.last_offered);
@@ -349,6 +354,7 @@ impl Trial<'_> {
         pool.launched_at[i] = now;
         // A fresh node: no verdict yet; it joins rotation once its checks pass.
         pool.healthy[i] = false;
+        pool.set_joined(i, false);
         pool.probe_passes[i] = false;
         pool.health_gen[i] = pool.health_gen[i].wrapping_add(1);
         pool.next_launch_seq += 1;
@@ -366,6 +372,22 @@ impl Trial<'_> {
         );
     }
 
+    pub(super) fn on_grace_end(&mut self, now: SimTime, s: usize, i: usize, life: u32) {
+        if self.pools[s].node_gen[i] == life {
+            self.replace_if_failing(now, s, i);
+        }
+    }
+
+    /// A booted node that is not healthy and whose checks fail is replaced (after its grace
+    /// period), also when no verdict will turn unhealthy for it: it failed during its grace
+    /// period, or before it ever joined.
+    pub(super) fn replace_if_failing(&mut self, now: SimTime, s: usize, i: usize) {
+        let pool = &self.pools[s];
+        if pool.life[i] == Life::Active && !pool.healthy[i] && !self.probe_ok(s, i) {
+            self.consider_replacement(now, s, i);
+        }
+    }
+
     pub(super) fn on_boot_done(&mut self, now: SimTime, s: usize, i: usize, life: u32) {
         if self.pools[s].node_gen[i] != life || self.pools[s].life[i] != Life::Booting {
             return;
@@ -373,6 +395,7 @@ impl Trial<'_> {
         self.pools[s].set_life(i, Life::Active);
         self.start_node_clocks(now, s, i);
         self.node_changed(now, s, i);
+        self.replace_if_failing(now, s, i);
     }
 
     /// Removes node `i`: a booting node is terminated, an active one drains.
@@ -417,27 +440,35 @@ impl Trial<'_> {
         }
     }
 
-    /// The health verdict on node `i` just turned unhealthy: schedule its replacement.
+    /// The health verdict on node `i` just turned unhealthy (or it fails its checks
+    /// without a verdict to turn): schedule its replacement, or, during its grace period,
+    /// a look at it when the period ends.
     pub(super) fn consider_replacement(&mut self, now: SimTime, s: usize, i: usize) {
         let Some(a) = &self.model.services[s].autoscaling else {
             return;
         };
         let pool = &self.pools[s];
-        if pool.life[i] != Life::Active
-            || now < pool.launched_at[i].saturating_add(a.health_check_grace)
-        {
+        if pool.life[i] != Life::Active {
             return;
         }
-        let life = pool.node_gen[i];
-        let at = now.saturating_add(a.replace_after);
-        self.queue.schedule(
-            at,
-            Event::Replace {
-                service: s as u32,
-                node: i as u32,
+        let (service, node, life) = (s as u32, i as u32, pool.node_gen[i]);
+        let grace_end = pool.launched_at[i].saturating_add(a.health_check_grace);
+        if now < grace_end {
+            let event = Event::GraceEnd {
+                service,
+                node,
                 life,
-            },
-        );
+            };
+            self.queue.schedule(grace_end, event);
+        } else {
+            let event = Event::Replace {
+                service,
+                node,
+                life,
+            };
+            self.queue
+                .schedule(now.saturating_add(a.replace_after), event);
+        }
     }
 
     pub(super) fn on_replace(&mut self, now: SimTime, s: usize, i: usize, life: u32) {
@@ -584,6 +615,11 @@ fn stale(pools: &[crate::model::pool::Pool], e: &Event) -> bool {
             node,
             life,
             ..
+        }
+        | Event::GraceEnd {
+            service,
+            node,
+            life,
         } => pools[service as usize].node_gen[node as usize] != life,
         Event::HealthChange {
             service,
@@ -623,7 +659,7 @@ mod tests {
         Size {
             current,
             ready,
-            booting: current - ready,
+            warming: current - ready,
         }
     }
 

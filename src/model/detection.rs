@@ -29,6 +29,10 @@ impl Trial<'_> {
             self.data_detected(now, s, i);
         }
         self.pools[s].was_working[i] = working;
+        if !working && !self.pools[s].joined(i) {
+            // No verdict will turn unhealthy for a node that never joined.
+            self.replace_if_failing(now, s, i);
+        }
         if self.pools[s].life[i] == Life::Off {
             // A terminated node is deregistered at once: no probes, no verdict to wait for.
             let pool = &mut self.pools[s];
@@ -52,7 +56,9 @@ impl Trial<'_> {
                 pool.probe_passes[i] = ok;
                 pool.health_gen[i] = pool.health_gen[i].wrapping_add(1);
                 if ok != pool.healthy[i] {
-                    let threshold = if ok {
+                    let threshold = if ok && !pool.joined(i) {
+                        1
+                    } else if ok {
                         hc.healthy_threshold
                     } else {
                         hc.unhealthy_threshold
@@ -75,7 +81,7 @@ impl Trial<'_> {
     }
 
     /// Whether a probe of node `i` passes now.
-    fn probe_ok(&self, s: usize, i: usize) -> bool {
+    pub(super) fn probe_ok(&self, s: usize, i: usize) -> bool {
         let svc = &self.model.services[s];
         let pool = &self.pools[s];
         let fast_enough = svc
@@ -103,6 +109,9 @@ impl Trial<'_> {
             return;
         }
         pool.healthy[i] = healthy;
+        if healthy {
+            pool.set_joined(i, true);
+        }
         self.data_detected(now, s, i);
         if !healthy {
             self.consider_replacement(now, s, i);

@@ -60,6 +60,9 @@ pub enum Event {
     DrainDone { service: u32, node: u32, life: u32 },
     /// An unhealthy node is due for replacement.
     Replace { service: u32, node: u32, life: u32 },
+    /// A node's health-check grace period ends: if it is failing its checks, it is
+    /// replaced.
+    GraceEnd { service: u32, node: u32, life: u32 },
     /// Capacity fidelity: the workload rate changes.
     RateStep,
     /// A lost node's replicas are re-created (unless `generation` is stale).

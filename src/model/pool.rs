@@ -62,6 +62,15 @@ pub struct Pool {
     pub slow_factor: Vec<f64>,
     /// Per node: what the health check believes (without one: whether it works).
     pub healthy: Vec<bool>,
+    /// Per node: whether it has been healthy since its launch (change it with
+    /// [`Pool::set_joined`]). A node not yet joined needs one passing probe (an ALB target
+    /// after registration; a Kubernetes readiness probe's success threshold is 1), not
+    /// `healthy_threshold`.
+    joined: Vec<bool>,
+    /// Nodes launched (booting or active) and not yet joined, and nodes in rotation: kept
+    /// as counts so an autoscaler's evaluation does not scan every slot.
+    warming: u32,
+    rotation_count: u32,
     /// Per node: bumped to cancel a pending health transition.
     pub health_gen: Vec<u32>,
     /// Per node: when its probes run (phase in [0, interval)).
@@ -155,12 +164,13 @@ impl Pool {
                 .collect(),
             None => vec![SimTime::ZERO; n],
         };
-        let offered = in_rotation.iter().filter(|&&r| r).count() as u64 * svc.concurrency as u64;
+        let rotation_count = in_rotation.iter().filter(|&&r| r).count() as u32;
+        let offered = rotation_count as u64 * svc.concurrency as u64;
         Pool {
             outstanding: vec![0; n],
             busy: vec![0; n],
             node_changes: 0,
-            serving: in_rotation.iter().filter(|&&r| r).count() as u32,
+            serving: rotation_count,
             serving_flag: in_rotation.clone(),
             rotation: (0..n).filter(|&i| in_rotation[i]).collect(),
             rotation_stale: false,
@@ -169,6 +179,9 @@ impl Pool {
             cut_off: vec![0; n],
             slow_factor: vec![1.0; n],
             healthy: (0..n).map(|i| i < active).collect(),
+            joined: (0..n).map(|i| i < active).collect(),
+            warming: 0,
+            rotation_count,
             health_gen: vec![0; n],
             probe_phase,
             probe_passes: (0..n).map(|i| i < active).collect(),
@@ -229,19 +242,24 @@ impl Pool {
     }
 
     /// Whether any node receives requests.
-    pub fn any_in_rotation(&mut self) -> bool {
-        self.refresh_rotation();
-        !self.rotation.is_empty()
+    pub fn any_in_rotation(&self) -> bool {
+        self.rotation_count > 0
     }
 
     /// Nodes in rotation.
-    pub fn rotation_len(&mut self) -> usize {
-        self.refresh_rotation();
-        self.rotation.len()
+    pub fn rotation_len(&self) -> u32 {
+        self.rotation_count
     }
 
     /// Puts node `i` in or out of rotation.
     pub fn set_rotation(&mut self, i: usize, on: bool) {
+        if self.in_rotation[i] != on {
+            self.rotation_count = if on {
+                self.rotation_count + 1
+            } else {
+                self.rotation_count - 1
+            };
+        }
         self.in_rotation[i] = on;
         self.rotation_stale = true;
     }
@@ -264,14 +282,49 @@ impl Pool {
 
     /// Moves node slot `i` to `life`.
     pub fn set_life(&mut self, i: usize, life: Life) {
+        let was_warming = self.is_warming(i);
         self.life_counts[self.life[i] as usize] -= 1;
         self.life_counts[life as usize] += 1;
         self.life[i] = life;
+        self.count_warming(i, was_warming);
+    }
+
+    /// Whether node `i` has been healthy since its launch.
+    pub fn joined(&self, i: usize) -> bool {
+        self.joined[i]
+    }
+
+    /// Marks node `i` as joined (healthy since launch) or not (just launched).
+    pub fn set_joined(&mut self, i: usize, joined: bool) {
+        let was_warming = self.is_warming(i);
+        self.joined[i] = joined;
+        self.count_warming(i, was_warming);
+    }
+
+    fn is_warming(&self, i: usize) -> bool {
+        matches!(self.life[i], Life::Booting | Life::Active) && !self.joined[i]
+    }
+
+    fn count_warming(&mut self, i: usize, was_warming: bool) {
+        match (was_warming, self.is_warming(i)) {
+            (false, true) => self.warming += 1,
+            (true, false) => self.warming -= 1,
+            _ => {}
+        }
     }
 
     /// Nodes booting now.
     pub fn booting_count(&self) -> usize {
         self.life_counts[Life::Booting as usize] as usize
+    }
+
+    /// Nodes launched (booting or active) that have not joined rotation yet.
+    pub fn warming_count(&self) -> u32 {
+        debug_assert_eq!(
+            self.warming as usize,
+            (0..self.life.len()).filter(|&i| self.is_warming(i)).count()
+        );
+        self.warming
     }
 
     /// Nodes that count toward the autoscaler's current size: active and booting (as the

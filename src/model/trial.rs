@@ -205,6 +205,11 @@ impl Trial<'_> {
                 node,
                 life,
             } => self.on_replace(now, service as usize, node as usize, life),
+            Event::GraceEnd {
+                service,
+                node,
+                life,
+            } => self.on_grace_end(now, service as usize, node as usize, life),
             Event::OutageStart { outage, k } => {
                 self.on_outage(now, outage as usize, k as usize, true)
             }

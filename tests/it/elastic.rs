@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use nines::dist::DistSpec;
 use nines::model::{Model, run_trial, series_columns};
 use nines::scenario::{
-    Autoscaling, BalancerSpec, FailureEffect, FailureMode, Pattern, ScalingPolicy, ScheduledAction,
-    StepAdjustment,
+    Autoscaling, BalancerSpec, FailureEffect, FailureMode, Fidelity, HealthCheck, Pattern,
+    ScalingPolicy, ScheduledAction, StepAdjustment,
 };
 use nines::stats::MetricSummary;
 use nines::time::SimTime;
@@ -152,6 +152,109 @@ fn step_scale_out_counts_booting_nodes_toward_its_change() {
         sizes[11], 8.0,
         "the next +3 once the first three joined: {sizes:?}"
     );
+}
+
+/// One sampled column of a trial's time series, by its suffix.
+fn column(model: &Model, rows: &[f64], suffix: &str) -> Vec<f64> {
+    let cols = series_columns(model);
+    let k = cols.iter().position(|c| c.ends_with(suffix)).unwrap();
+    rows.chunks(cols.len()).map(|r| r[k]).collect()
+}
+
+#[test]
+fn step_scale_out_counts_booted_nodes_waiting_for_their_check_as_warming() {
+    // Boots of 30 s, but probes only every 120 s: a launched node waits up to two minutes
+    // booted and out of rotation, still warming up. Every evaluation (every 60 s, sampled
+    // just before it) must add the band's +3 to the nodes in rotation, not to the nodes
+    // booted, so the group never runs more than 3 nodes ahead of its ready ones; and
+    // capacity fidelity, whose autoscaler sleeps while its inputs stay the same, must
+    // evaluate at the same ticks by the same rule.
+    let steps = vec![StepAdjustment {
+        lower: Some(0.8),
+        upper: None,
+        change: 3,
+    }];
+    let mut s = step_scaled(steps, 1_800, 30.0);
+    s.services[0].health_check = Some(HealthCheck {
+        interval: secs(120),
+        timeout: None,
+        unhealthy_threshold: 2,
+        healthy_threshold: 2,
+    });
+    s.run.sample_every = secs(60);
+    for fidelity in [Fidelity::Request, Fidelity::Capacity] {
+        s.run.fidelity = fidelity;
+        let model = Model::new(&s);
+        let rows = run_trial(&model, 0).timeseries;
+        let utilization = column(&model, &rows, ".utilization");
+        let desired = column(&model, &rows, ".nodes_desired");
+        let ready = column(&model, &rows, ".nodes_in_rotation");
+        assert!(
+            desired.iter().any(|&d| d >= 8.0),
+            "{fidelity:?}: {desired:?}"
+        );
+        for k in 0..desired.len() - 1 {
+            // No node fails here: the nodes warming up are those not in rotation.
+            let expected = if utilization[k] >= 0.8 {
+                (ready[k] + 3.0).max(desired[k]).min(30.0)
+            } else {
+                desired[k]
+            };
+            assert_eq!(
+                desired[k + 1],
+                expected,
+                "{fidelity:?}, tick {k}: {desired:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_node_failing_within_its_grace_period_is_replaced_when_the_period_ends() {
+    // One node, crashing 60 s after it starts, repaired in 3 h; the group's grace period is
+    // 300 s. AWS does not act on a failed check during the grace period, but replaces the
+    // node when it ends: a replacement boots from 300 s to 360 s and joins after its
+    // first passing probe (a new target needs one, not `healthy_threshold`), by 370 s.
+    let svc = service(
+        "w",
+        1,
+        1,
+        BalancerSpec::RoundRobin,
+        DistSpec::constant(0.01).unwrap(),
+        None,
+    );
+    let mut s = single_service(svc, 1.0, 400, 0, 1);
+    s.services[0].failures = vec![FailureMode {
+        name: "host".into(),
+        effect: FailureEffect::Crash,
+        ttf: DistSpec::constant(60.0).unwrap(),
+        ttr: DistSpec::constant(3.0 * 3_600.0).unwrap(),
+        loses_data: false,
+    }];
+    s.services[0].health_check = Some(HealthCheck {
+        interval: secs(10),
+        timeout: None,
+        unhealthy_threshold: 2,
+        healthy_threshold: 3,
+    });
+    let policy = ScalingPolicy::Schedule { actions: vec![] };
+    let mut a = scaling(policy, 1, 1, 60.0);
+    a.health_check_grace = secs(300);
+    s.services[0].autoscaling = Some(a);
+    s.run.sample_every = secs(5);
+    let model = Model::new(&s);
+    let rows = run_trial(&model, 0).timeseries;
+    let booting = column(&model, &rows, ".nodes_booting");
+    let ready = column(&model, &rows, ".nodes_in_rotation");
+    // Sample k is at 5(k + 1) s.
+    let at = |t: usize| t / 5 - 1;
+    assert_eq!(ready[at(50)], 1.0);
+    assert!((at(100)..=at(300)).all(|k| ready[k] == 0.0 && booting[k] == 0.0));
+    assert!(
+        (at(305)..=at(360)).all(|k| booting[k] == 1.0),
+        "{booting:?}"
+    );
+    assert!((at(375)..=at(400)).all(|k| ready[k] == 1.0), "{ready:?}");
 }
 
 #[test]

@@ -59,8 +59,11 @@ struct Current {
     /// Visits per second arriving, and the share sent to nodes that do not work.
     rate: f64,
     error_share: f64,
-    /// Slots in rotation, and when any of these inputs last changed.
+    /// Slots in rotation, the autoscaler's current size (nodes active or booting), and
+    /// when any of these inputs last changed: a sleeping autoscaler wakes at a change of
+    /// any input of its decision.
     rotation_slots: u64,
+    current_size: u32,
     changed_at: SimTime,
 }
 
@@ -155,6 +158,7 @@ impl Trial<'_> {
                     rate: 0.0,
                     error_share: 0.0,
                     rotation_slots: u64::MAX,
+                    current_size: u32::MAX,
                     changed_at: SimTime::ZERO,
                 }
             })
@@ -220,6 +224,7 @@ impl Trial<'_> {
         for (s, svc) in model.services.iter().enumerate() {
             let pool = &self.pools[s];
             let rotation_slots = pool.rotation_slots.value();
+            let current_size = pool.current_size();
             let in_rotation = (rotation_slots / svc.concurrency as u64) as u32;
             let serving = pool.serving.min(in_rotation);
             let rate = cap.entry_rate * svc.visits_per_request as f64;
@@ -239,6 +244,7 @@ impl Trial<'_> {
                 && rate == cur.rate
                 && error_share == cur.error_share
                 && rotation_slots == cur.rotation_slots
+                && current_size == cur.current_size
             {
                 continue;
             }
@@ -251,7 +257,8 @@ impl Trial<'_> {
                 (cur.stats.clone(), cur.weight_id)
             };
             let cur = &mut cap.current[s];
-            (cur.rate, cur.error_share, cur.rotation_slots) = (rate, error_share, rotation_slots);
+            (cur.rate, cur.error_share) = (rate, error_share);
+            (cur.rotation_slots, cur.current_size) = (rotation_slots, current_size);
             cur.changed_at = now;
             (cur.key, cur.stats, cur.weight_id) = (key, stats, weight_id);
             if cur.stats.overloaded != before {
