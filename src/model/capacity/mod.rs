@@ -9,7 +9,8 @@
 //!   failed upstream still count as load: a slight overestimate while something fails).
 //! - Visits sent to nodes in rotation that do not work (failed, not yet detected) fail
 //!   as errors, in proportion to those nodes' share of the rotation.
-//! - Offered load at or above the serving slots is overload: the service is down (an
+//! - Offered load at or above the serving slots of an unbounded queue is overload (with a
+//!   `queue_limit` the excess is dropped instead): the service is down (an
 //!   outage with cause "<service>: overload") and its latency is left out of the
 //!   percentiles for that span.
 //! - Latency histograms hold expected request weights (scaled to integers), not counts.

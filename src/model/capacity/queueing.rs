@@ -18,7 +18,8 @@
 //! wait and otherwise exponential with that mean (exact for M/M/c). The visit time is
 //! that wait plus an independent service time: every pair of the service's atoms and
 //! the wait's (at the coarse levels), re-read at the standard levels (see `atoms.rs`).
-//! Utilisation at or above 1 is overload.
+//! Utilisation at or above 1 is overload: offered load at or above the slots of a queue
+//! without a `queue_limit` (with one, the queue stays finite and drops the excess).
 
 use std::sync::Arc;
 
@@ -166,7 +167,9 @@ fn queue(
     let cv2 = moments.1 / (mean_s * mean_s) - 1.0;
     let load = rate * mean_s;
     let limit = svc.queue_limit;
-    let overloaded = load >= slots as f64;
+    // A queue limit keeps the queue finite whatever the load: the excess is dropped (the
+    // M/M/c/K figures), not an overload.
+    let overloaded = limit == u32::MAX && load >= slots as f64;
     let (dropped_share, wait_probability, wait_mean_s) = if limit == u32::MAX {
         if overloaded {
             // Served at capacity; the excess never completes.
@@ -333,9 +336,9 @@ fn two_choices(
         service,
         mean_s,
         Waiting {
-            // As for every queue: offered load at or above the slots is overload, even
-            // when a queue limit keeps the figures finite.
-            overloaded: load >= c as f64,
+            // Without a queue limit, overload returned above; with one, the queues stay
+            // finite and the excess is dropped.
+            overloaded: false,
             dropped_share,
             wait_probability,
             wait_mean_s,
