@@ -97,25 +97,19 @@ pub fn slots(spec: &ServiceSpec) -> usize {
 }
 
 /// The outage processes: one clock per struck domain, each with its cause label.
-/// `all_nodes` is the number of nodes a random outage draws from.
-pub fn compile_outages(
-    scenario: &Scenario,
-    causes: &mut Vec<String>,
-    all_nodes: usize,
-) -> Vec<OutageModel> {
+pub fn compile_outages(scenario: &Scenario, causes: &mut Vec<String>) -> Vec<OutageModel> {
     let domains = &scenario.topology.domains;
     scenario
         .outages
         .iter()
         .map(|o| {
             if let OutageScope::Random { fraction } = o.scope {
-                let count = ((fraction * all_nodes as f64).round() as usize).clamp(1, all_nodes);
                 return OutageModel {
                     effect: o.effect,
                     ttf: o.ttf.sampler(),
                     ttr: o.ttr.sampler(),
                     domains: vec![(usize::MAX, push_cause(causes, o.name.clone()))],
-                    random_count: Some(count),
+                    random_fraction: Some(fraction),
                     loses_data: o.loses_data,
                 };
             }
@@ -140,7 +134,7 @@ pub fn compile_outages(
                 ttf: o.ttf.sampler(),
                 ttr: o.ttr.sampler(),
                 domains: domains_with_causes,
-                random_count: None,
+                random_fraction: None,
                 loses_data: o.loses_data,
             }
         })

@@ -210,11 +210,22 @@ impl Trial<'_> {
         if starts {
             self.cause = cause;
         }
-        let struck: Cow<[(u32, u32)]> = match outage.random_count {
+        let struck: Cow<[(u32, u32)]> = match outage.random_fraction {
             None => Cow::Borrowed(&model.domain_nodes[domain]),
-            Some(count) if starts => {
-                // A uniform `count`-subset of all nodes: a partial Fisher-Yates shuffle.
-                let mut all = model.all_nodes.clone();
+            Some(fraction) if starts => {
+                // A uniform subset of the nodes provisioned now (launched, not yet
+                // terminated), round(fraction × them) and at least one: a partial
+                // Fisher-Yates shuffle.
+                let mut all: Vec<(u32, u32)> = (self.pools.iter().enumerate())
+                    .flat_map(|(s, pool)| {
+                        (0..pool.life.len())
+                            .filter(|&i| pool.life[i] != Life::Off)
+                            .map(move |i| (s as u32, i as u32))
+                    })
+                    .collect();
+                let count = ((fraction * all.len() as f64).round() as usize)
+                    .max(1)
+                    .min(all.len());
                 let rng = &mut self.outage_rng[o][k];
                 for j in 0..count {
                     let pick = rng.random_range(j..all.len());

@@ -113,8 +113,9 @@ pub struct OutageModel {
     /// The domains it strikes, each with its own clock, and the cause of each; a random
     /// outage has one entry, its domain `usize::MAX`.
     pub domains: Vec<(DomainId, CauseId)>,
-    /// A random outage: how many nodes (of [`Model::all_nodes`]) each one strikes.
-    pub random_count: Option<usize>,
+    /// A random outage: the share of the nodes provisioned when it starts (of every
+    /// service, autoscaled nodes included) that each one strikes.
+    pub random_fraction: Option<f64>,
     /// The struck nodes lose their replicas.
     pub loses_data: bool,
 }
@@ -186,8 +187,6 @@ pub struct Model {
     pub domain_nodes: Vec<Vec<(u32, u32)>>,
     /// Per domain: the cross-zone latency of a zone (zero for other domains).
     pub zone_latency: Vec<SimTime>,
-    /// Every (service, node) of the initial nodes: what a random outage draws from.
-    pub all_nodes: Vec<(u32, u32)>,
     /// Repair crews; `None` is unlimited.
     pub crews: Option<u32>,
     pub slo: Option<SloSpec>,
@@ -258,13 +257,7 @@ impl Model {
                 }),
             })
             .collect();
-        let all_nodes: Vec<(u32, u32)> = scenario
-            .services
-            .iter()
-            .enumerate()
-            .flat_map(|(s, spec)| (0..spec.nodes).map(move |i| (s as u32, i)))
-            .collect();
-        let outages = domains::compile_outages(scenario, &mut causes, all_nodes.len());
+        let outages = domains::compile_outages(scenario, &mut causes);
         let mut services = services;
         if capacity {
             for svc in &mut services {
@@ -288,7 +281,6 @@ impl Model {
             outages,
             domain_nodes: placement.domain_nodes,
             zone_latency: placement.zone_latency,
-            all_nodes,
             crews: scenario.repair.crews,
             slo: scenario.slo.clone(),
             capacity_cache: Default::default(),

@@ -12,8 +12,8 @@ use super::domains::{Domains, domains};
 use super::elastic::{autoscaling, pattern};
 use super::names::{Names, check_call_graph, names};
 use super::raw::{
-    BalancerKind, FailureEffectRaw, Fidelity, NodeKindRaw, RunRaw, ScenarioFile, ServiceRaw,
-    WorkloadRaw,
+    BalancerKind, FailureEffectRaw, Fidelity, NodeKindRaw, RedundancyMode, RunRaw, ScenarioFile,
+    ServiceRaw, WorkloadRaw,
 };
 use super::reliability::{failures, health_check, outages, redundancy, repair, slo};
 use super::spans::Ctx;
@@ -334,6 +334,14 @@ fn service(
                 ctx.at(
                     &p.key("balancer"),
                     "weighted_round_robin gives one weight per node, so it cannot be used with autoscaling, which adds and removes nodes",
+                );
+                ok = false;
+            }
+            let mode = s.redundancy.as_ref().and_then(|r| r.mode);
+            if mode == Some(RedundancyMode::Quorum) {
+                ctx.at(
+                    &p.key("redundancy").key("mode"),
+                    "quorum needs a majority of a fixed membership, so it cannot be used with autoscaling, which adds and removes nodes",
                 );
                 ok = false;
             }

@@ -13,6 +13,8 @@ use nines::stats::MetricSummary;
 use nines::time::SimTime;
 use nines::validation::{service, simulate, single_service};
 
+use super::scenario_errors::ok;
+
 fn secs(s: u64) -> SimTime {
     SimTime::from_secs(s)
 }
@@ -255,6 +257,39 @@ fn a_node_failing_within_its_grace_period_is_replaced_when_the_period_ends() {
         "{booting:?}"
     );
     assert!((at(375)..=at(400)).all(|k| ready[k] == 1.0), "{ready:?}");
+}
+
+#[test]
+fn a_random_outage_strikes_launched_nodes_too() {
+    // Two nodes, scaled to ten at 10 s; a power event striking every node (fraction 1)
+    // from 100 s to 150 s and from 250 s: the service is down for 100 of 300 s, launched
+    // nodes included, in both fidelities.
+    let text = r#"name = "random-outage"
+[run]
+horizon = "300s"
+trials = 1
+[workload]
+entry = "web"
+rate = 100.0
+[[services]]
+name = "web"
+nodes = 2
+concurrency = 4
+service_time = { dist = "constant", value = "10ms" }
+autoscaling = { policy = "schedule", min = 2, max = 10, boot_time = { dist = "constant", value = "5s" }, actions = [ { at = "10s", min = 10, desired = 10 } ] }
+[[outages]]
+scope = "random"
+fraction = 1.0
+ttf = { dist = "constant", value = "100s" }
+ttr = { dist = "constant", value = "50s" }
+"#;
+    let mut s = ok(text);
+    for fidelity in [Fidelity::Request, Fidelity::Capacity] {
+        s.run.fidelity = fidelity;
+        let m = simulate(&s, None);
+        let a = mean(&m, "availability");
+        assert!((a - 200.0 / 300.0).abs() < 1e-9, "{fidelity:?}: {a}");
+    }
 }
 
 #[test]

@@ -539,6 +539,15 @@ fn autoscaling_bounds_and_nodes() {
         "services[0].balancer",
         "weighted_round_robin gives one weight per node, so it cannot be used with autoscaling",
     );
+    let text = svc(&format!(
+        "nodes = 3\nredundancy = {{ mode = \"quorum\" }}\nautoscaling = {{ {TT} }}"
+    ));
+    one_error(
+        &text,
+        &at(&text, "\"quorum\"", 0),
+        "services[0].redundancy.mode",
+        "quorum needs a majority of a fixed membership, so it cannot be used with autoscaling",
+    );
     let text = scaling(&format!(
         "{TT}, boot_time = {{ dist = \"lognormal\", mean = \"1m\" }}"
     ));
