@@ -560,6 +560,47 @@ fn a_corruption_restores_from_before_it_struck() {
 }
 
 #[test]
+fn a_restore_from_after_a_corruption_keeps_it() {
+    // One node, full backups every 300 s, a 70 s restore. A corruption strikes at 100 s
+    // and is noticed at 700 s; a data loss at 400 s restores from 300 s, which holds the
+    // corruption already, so it is still there when noticed: restore from 0 (RPO 700 s).
+    // The next loss (810 s) restores from 600 s. RPOs 100, 700, 210 s.
+    let text = storage(
+        "1000s",
+        1,
+        r#"nodes = 1
+data = { size = "1GB", chunks = 1, replicas = 1 }
+backup = { full_every = "300s", restore_rate = "100MB/s", restore_fixed = "60s" }
+failures = [
+  { name = "bad", effect = "corrupt", ttf = { dist = "constant", value = "100s" }, ttr = { dist = "constant", value = "600s" } },
+  { name = "host", effect = "crash", loses_data = true, ttf = { dist = "constant", value = "400s" }, ttr = { dist = "constant", value = "10s" } },
+]"#,
+        "",
+    );
+    let model = Model::new(&ok(&text));
+    let t = run_trial(&model, 0);
+    let rows: Vec<(f64, f64, &str)> = t
+        .outages
+        .iter()
+        .map(|o| {
+            let cause = model.causes[o.cause as usize].as_str();
+            (o.start.as_secs_f64(), o.end.as_secs_f64(), cause)
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (400.0, 470.0, "store: data_loss"),
+            (700.0, 770.0, "store: corruption"),
+            (810.0, 880.0, "store: data_loss"),
+        ]
+    );
+    let m = simulate(&ok(&text), None);
+    assert!((mean(&m, "rpo_mean_s") - (100.0 + 700.0 + 210.0) / 3.0).abs() < 1e-9);
+    assert_eq!(mean(&m, "rpo_max_s"), 700.0);
+}
+
+#[test]
 fn a_million_chunks_lose_what_the_combinatorics_say() {
     // 1000 nodes, 1,000,000 chunks with 3 random replicas; one power event strikes 5% of
     // the nodes (50) and loses their replicas. Chunks lost per trial ~ Binomial(10⁶, p),

@@ -176,8 +176,12 @@ pub struct DataState {
     /// One bit per chunk lost without a backup to restore it (empty until the first loss).
     lost_chunks: Vec<u64>,
     pub restoring: bool,
-    /// Per node: when its active corruption struck.
+    /// Per node: when its active corruption struck, and whether it was noticed while a
+    /// restore ran (it is acted on when the restore ends, if the restore kept it).
     corrupted_at: Vec<Option<SimTime>>,
+    noticed_in_restore: Vec<bool>,
+    /// The recovery point the running restore restores.
+    restore_point: SimTime,
     rng: SimRng,
     pub counts: DataCounts,
 }
@@ -201,6 +205,8 @@ impl DataState {
             lost_chunks: Vec::new(),
             restoring: false,
             corrupted_at: vec![None; n],
+            noticed_in_restore: vec![false; n],
+            restore_point: SimTime::ZERO,
             rng: stream_rng(seed, trial, streams::rereplication(s)),
             counts: DataCounts::default(),
         }
@@ -253,7 +259,8 @@ impl DataState {
         self.shared_since = now;
     }
 
-    /// Forgets every loss: a restore re-created all replicas.
+    /// Forgets every loss: a restore re-created all replicas. A corruption that struck
+    /// before the recovery point restored is in the backup too, so it stays.
     fn reset(&mut self) {
         self.lost.iter_mut().for_each(|l| *l = false);
         self.lost_count = 0;
@@ -264,7 +271,16 @@ impl DataState {
         self.waiting.clear();
         self.running = 0;
         self.lost_chunks.clear();
-        self.corrupted_at.iter_mut().for_each(|c| *c = None);
+        let point = self.restore_point;
+        for (struck, noticed) in self
+            .corrupted_at
+            .iter_mut()
+            .zip(&mut self.noticed_in_restore)
+        {
+            if struck.is_some_and(|t| t >= point) {
+                (*struck, *noticed) = (None, false);
+            }
+        }
     }
 }
 
@@ -457,13 +473,16 @@ impl Trial<'_> {
         };
         let warmup = self.model.warmup;
         let st = self.data[s].as_mut().expect("data state");
-        let Some(struck) = st.corrupted_at[i].take() else {
-            // Absorbed by a restore in between.
+        let Some(struck) = st.corrupted_at[i] else {
+            // Erased by a restore from before it.
             return;
         };
         if st.restoring {
+            // Whether the running restore erases it is known when it ends.
+            st.noticed_in_restore[i] = true;
             return;
         }
+        st.corrupted_at[i] = None;
         st.counts.first_loss.get_or_insert(now);
         if now >= warmup {
             st.counts.corruption_events += 1;
@@ -477,10 +496,12 @@ impl Trial<'_> {
         let model = self.model;
         let d = model.services[s].data.as_ref().expect("data");
         let backup = d.backup.as_ref().expect("backup");
-        let rpo_s = (now - backup.recovery_point(point_before)).as_secs_f64();
+        let point = backup.recovery_point(point_before);
+        let rpo_s = (now - point).as_secs_f64();
         let rto_s = backup.restore_time_s(d.size_bytes);
         let st = self.data[s].as_mut().expect("data state");
         st.restoring = true;
+        st.restore_point = point;
         if now >= self.model.warmup {
             let c = &mut st.counts;
             c.restores += 1;
@@ -510,6 +531,13 @@ impl Trial<'_> {
             self.pools[s].down[i] -= 1;
             self.cause = self.pools[s].last_cause[i];
             self.node_changed(now, s, i);
+        }
+        // A corruption the restore kept and that was noticed meanwhile: restore again,
+        // from before it.
+        let st = self.data[s].as_mut().expect("data state");
+        if let Some(i) = (0..st.noticed_in_restore.len()).find(|&i| st.noticed_in_restore[i]) {
+            st.noticed_in_restore[i] = false;
+            self.data_corruption_noticed(now, s, i);
         }
     }
 }
