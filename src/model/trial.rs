@@ -266,9 +266,11 @@ impl Trial<'_> {
         let measured = match self.capacity.take() {
             Some(cap) => {
                 let mut entry = cap.entry.clone();
-                // Little: ∫ in system dt = Σ time in system of the requests that left.
-                (entry.sojourn_s, entry.exited) =
-                    (cap.in_system_s, entry.completed + entry.timed_out);
+                // Little: ∫ in system dt = Σ time in system of the requests that left,
+                // every one of them (a request dropped or failed at its first visit spent
+                // none), as request fidelity counts them.
+                let exited = entry.completed + entry.timed_out + entry.dropped + entry.errors;
+                (entry.sojourn_s, entry.exited) = (cap.in_system_s, exited);
                 let (services, in_system_s) = (cap.services.clone(), cap.in_system_s);
                 let (service_latency, end_to_end) = cap.histograms(self.model);
                 Measured {

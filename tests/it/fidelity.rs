@@ -357,6 +357,15 @@ service_time = { dist = "exponential", mean = "10ms" }
     // that with the correlation of consecutive arrivals; 0.005 is far beyond it.
     assert!((mean(&request, "dropped_ratio") - erlang_b).abs() < 0.005);
     agrees(&request, &capacity, "latency_p50_s", 0.03);
+    // Little's law over every request, dropped ones included (they spend no time): the
+    // mean number in system is the arrival rate times the mean time in system, exactly in
+    // capacity fidelity and up to the requests in flight at the edges in request fidelity.
+    for (m, tolerance) in [(&capacity, 1e-9), (&request, 1e-3)] {
+        let little = mean(m, "arrival_rate_rps") * mean(m, "sojourn_mean_s");
+        let l = mean(m, "in_system_mean");
+        assert!((little - l).abs() <= tolerance * l, "{little} vs {l}");
+    }
+    agrees(&request, &capacity, "sojourn_mean_s", 0.02);
 }
 
 #[test]
