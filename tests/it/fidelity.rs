@@ -377,3 +377,43 @@ fn capacity_results_do_not_depend_on_threads() {
     let two = simulate(&scenario, Some(2));
     assert_eq!(format!("{one:?}"), format!("{two:?}"));
 }
+
+#[test]
+fn requests_to_an_undetected_dead_node_time_out_in_both_fidelities() {
+    // A zone outage takes one of two nodes down for 50 s twice; the health check needs
+    // 20-30 s to notice. Meanwhile half the requests go to the dead node and, with a
+    // timeout, hang for it (1 s) instead of failing at once: timeouts, not errors, and the
+    // hanging requests count in the system, in both fidelities.
+    let text = r#"name = "undetected"
+[run]
+horizon = "400s"
+trials = 10
+seed = 1
+[workload]
+entry = "db"
+rate = 100.0
+[[zones]]
+name = "a"
+[[zones]]
+name = "b"
+[[services]]
+name = "db"
+nodes = 2
+zones = ["a", "b"]
+concurrency = 4
+timeout = "1s"
+service_time = { dist = "constant", value = "10ms" }
+health_check = { interval = "10s", unhealthy_threshold = 3, healthy_threshold = 2 }
+[[outages]]
+scope = "a"
+ttf = { dist = "constant", value = "100s" }
+ttr = { dist = "constant", value = "50s" }
+"#;
+    let (request, capacity) = both(text);
+    // Half the rate for 20-30 s of each of two outages in 400 s: 5-7.5% of requests.
+    let timeouts = mean(&capacity, "timeout_ratio");
+    assert!((0.05..=0.075).contains(&timeouts), "{timeouts}");
+    assert!(mean(&capacity, "error_ratio") < 0.01 * timeouts);
+    agrees(&request, &capacity, "timeout_ratio", 0.02);
+    agrees(&request, &capacity, "in_system_mean", 0.02);
+}

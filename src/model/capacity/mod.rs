@@ -7,8 +7,9 @@
 //! Rules (docs/SCENARIOS.md, "Capacity fidelity", is the user-facing version):
 //! - A service receives the entry rate times its visits per request (requests that
 //!   failed upstream still count as load: a slight overestimate while something fails).
-//! - Visits sent to nodes in rotation that do not work (failed, not yet detected) fail
-//!   as errors, in proportion to those nodes' share of the rotation.
+//! - Visits sent to nodes in rotation that do not work (failed, not yet detected), in
+//!   proportion to those nodes' share of the rotation, fail as errors, or, with a
+//!   timeout, hang until it and time out.
 //! - Offered load at or above the serving slots of an unbounded queue is overload (with a
 //!   `queue_limit` the excess is dropped instead): the service is down (an
 //!   outage with cause "<service>: overload") and its latency is left out of the
@@ -75,11 +76,12 @@ impl Current {
     }
 
     /// Visits in the service on average (Little: accepted rate × mean time there, a
-    /// timed-out visit counting its `timeout_s`), as `tally::add_service_span` integrates.
+    /// timed-out visit counting its `timeout_s`, as does one hanging on a node that does
+    /// not work), as `tally::add_service_span` integrates.
     fn in_system(&self, timeout_s: f64) -> f64 {
         let st = &self.stats;
         let mean_s = (1.0 - st.timeout_share) * st.sojourn_mean_s + st.timeout_share * timeout_s;
-        self.accepted_per_s() * mean_s
+        self.accepted_per_s() * mean_s + self.rate * self.error_share * timeout_s
     }
 }
 
@@ -410,7 +412,12 @@ impl Trial<'_> {
             let cur = &cap.current[s];
             let st = &cur.stats;
             let reach = out.completed_share;
-            out.errors += reach * cur.error_share;
+            // Sent to a node that does not work: fails at once, or hangs to the timeout.
+            if timeout_s(model, s) > 0.0 {
+                out.timed_out += reach * cur.error_share;
+            } else {
+                out.errors += reach * cur.error_share;
+            }
             let sent = reach * (1.0 - cur.error_share);
             out.dropped += sent * st.dropped_share;
             let accepted = sent * (1.0 - st.dropped_share);

@@ -129,6 +129,9 @@ pub struct Span<'a> {
 
 /// Adds a service's span to its tally; returns its expected completions (with a known
 /// latency) and the visit-seconds it spent in the system.
+///
+/// Visits sent to a node that does not work fail at once, or, when the service has a
+/// timeout, hang until it (as in request fidelity).
 pub fn add_service_span(t: &mut Tally, span: &Span) -> (f64, f64) {
     let st = span.stats;
     let visits = span.rate * span.dt;
@@ -136,15 +139,20 @@ pub fn add_service_span(t: &mut Tally, span: &Span) -> (f64, f64) {
     let accepted = sent * (1.0 - st.dropped_share);
     let timed_out = accepted * st.timeout_share;
     let completed = accepted - timed_out;
+    let (hung, failed) = if span.timeout_s > 0.0 {
+        (visits - sent, 0.0)
+    } else {
+        (0.0, visits - sent)
+    };
     t.visits += visits;
-    t.errors += visits - sent;
+    t.errors += failed;
     t.dropped += sent - accepted;
     t.started += accepted;
-    t.timed_out += timed_out;
+    t.timed_out += timed_out + hung;
     t.completed += completed;
     t.busy_slot_s += st.busy_slots * span.dt;
     if st.overloaded || completed <= 0.0 {
-        return (0.0, 0.0);
+        return (0.0, hung * span.timeout_s);
     }
     t.queued += accepted * st.wait_probability;
     t.wait_s += accepted * st.wait_mean_s;
@@ -152,7 +160,7 @@ pub fn add_service_span(t: &mut Tally, span: &Span) -> (f64, f64) {
     t.latency_s += completed * st.sojourn_mean_s;
     (
         completed,
-        completed * st.sojourn_mean_s + timed_out * span.timeout_s,
+        completed * st.sojourn_mean_s + (timed_out + hung) * span.timeout_s,
     )
 }
 
