@@ -355,6 +355,7 @@ impl Trial<'_> {
         // A fresh node: no verdict yet; it joins rotation once its checks pass.
         pool.healthy[i] = false;
         pool.set_joined(i, false);
+        pool.balancer.forget(i);
         pool.probe_passes[i] = false;
         pool.health_gen[i] = pool.health_gen[i].wrapping_add(1);
         pool.next_launch_seq += 1;

@@ -69,6 +69,10 @@ pub trait Balancer: Send {
 
     /// Feedback: a request's visit to `node` took `latency_s` (wait + service).
     fn observe(&mut self, _node: usize, _latency_s: f64) {}
+
+    /// A new node was launched into slot `node`: what was learned of the slot's previous
+    /// node does not apply to it.
+    fn forget(&mut self, _node: usize) {}
 }
 
 /// The balancer a spec names, for a pool of `nodes` nodes.

@@ -36,6 +36,10 @@ impl Balancer for LeastResponseTime {
         true
     }
 
+    fn forget(&mut self, node: usize) {
+        self.ewma_s[node] = 0.0;
+    }
+
     fn observe(&mut self, node: usize, latency_s: f64) {
         let e = &mut self.ewma_s[node];
         *e = if *e == 0.0 {
@@ -60,6 +64,17 @@ mod tests {
         let pool = pool.view();
         // 0.010 x 4 = 0.04 < 0.5 x 1: node 0 despite its queue.
         assert_eq!(pick_counts(&mut lrt, &pool, 5), vec![5, 0]);
+    }
+
+    #[test]
+    fn a_new_node_in_a_slot_starts_unobserved() {
+        let mut lrt = LeastResponseTime::new(2);
+        lrt.observe(0, 0.010);
+        lrt.observe(1, 0.500);
+        // Slot 1's slow node is replaced: the new one scores 0 and is tried first.
+        lrt.forget(1);
+        let pool = TestPool::new(&[0, 0], &[0; 2], &[true; 2], 1);
+        assert_eq!(pick_counts(&mut lrt, &pool.view(), 3), vec![0, 3]);
     }
 
     #[test]
