@@ -43,6 +43,18 @@ pub enum DistSpec {
 #[error("{0}")]
 pub struct ParamError(pub String);
 
+/// `spec` if rand_distr can sample it: parameters valid one by one can still give a
+/// derived parameter that overflows or vanishes in double precision (a lognormal's sigma
+/// from cv = 1e300, a gamma's shape from cv = 1e-300).
+fn samplable(spec: DistSpec) -> Result<DistSpec, ParamError> {
+    match spec.try_sampler() {
+        Ok(_) => Ok(spec),
+        Err(why) => Err(ParamError(format!(
+            "these parameters give {spec:?}, which cannot be sampled in double precision ({why}); use values of a realistic magnitude"
+        ))),
+    }
+}
+
 fn positive(name: &str, v: f64) -> Result<f64, ParamError> {
     if v.is_finite() && v > 0.0 {
         Ok(v)
@@ -66,14 +78,14 @@ fn non_negative(name: &str, v: f64) -> Result<f64, ParamError> {
 impl DistSpec {
     /// Exponential with the given mean (> 0).
     pub fn exponential(mean_s: f64) -> Result<DistSpec, ParamError> {
-        Ok(DistSpec::Exponential {
+        samplable(DistSpec::Exponential {
             mean_s: positive("mean", mean_s)?,
         })
     }
 
     /// A constant (>= 0).
     pub fn constant(value_s: f64) -> Result<DistSpec, ParamError> {
-        Ok(DistSpec::Constant {
+        samplable(DistSpec::Constant {
             value_s: non_negative("value", value_s)?,
         })
     }
@@ -86,12 +98,12 @@ impl DistSpec {
                 "max must be > min ({min_s}), found {max_s}"
             )));
         }
-        Ok(DistSpec::Uniform { min_s, max_s })
+        samplable(DistSpec::Uniform { min_s, max_s })
     }
 
     /// Normal truncated at zero; `mean > 0`, `sd > 0`.
     pub fn normal(mean_s: f64, sd_s: f64) -> Result<DistSpec, ParamError> {
-        Ok(DistSpec::Normal {
+        samplable(DistSpec::Normal {
             mean_s: positive("mean", mean_s)?,
             sd_s: positive("sd", sd_s)?,
         })
@@ -103,7 +115,7 @@ impl DistSpec {
         positive("mean", mean_s)?;
         positive("cv", cv)?;
         let sigma2 = (1.0 + cv * cv).ln();
-        Ok(DistSpec::LogNormal {
+        samplable(DistSpec::LogNormal {
             mu: mean_s.ln() - sigma2 / 2.0,
             sigma: sigma2.sqrt(),
         })
@@ -116,7 +128,7 @@ impl DistSpec {
                 "mu must be a finite number, found {mu}"
             )));
         }
-        Ok(DistSpec::LogNormal {
+        samplable(DistSpec::LogNormal {
             mu,
             sigma: positive("sigma", sigma)?,
         })
@@ -126,7 +138,7 @@ impl DistSpec {
     pub fn gamma_mean_cv(mean_s: f64, cv: f64) -> Result<DistSpec, ParamError> {
         positive("mean", mean_s)?;
         positive("cv", cv)?;
-        Ok(DistSpec::Gamma {
+        samplable(DistSpec::Gamma {
             shape: 1.0 / (cv * cv),
             scale_s: mean_s * cv * cv,
         })
@@ -134,7 +146,7 @@ impl DistSpec {
 
     /// Weibull from shape and scale.
     pub fn weibull(shape: f64, scale_s: f64) -> Result<DistSpec, ParamError> {
-        Ok(DistSpec::Weibull {
+        samplable(DistSpec::Weibull {
             shape: positive("shape", shape)?,
             scale_s: positive("scale", scale_s)?,
         })
@@ -149,7 +161,7 @@ impl DistSpec {
 
     /// Pareto from shape α and minimum (scale) x_m.
     pub fn pareto(shape: f64, scale_s: f64) -> Result<DistSpec, ParamError> {
-        Ok(DistSpec::Pareto {
+        samplable(DistSpec::Pareto {
             shape: positive("shape", shape)?,
             scale_s: positive("scale", scale_s)?,
         })
@@ -178,7 +190,7 @@ impl DistSpec {
                 "samples must be finite durations >= 0, found {bad}"
             )));
         }
-        Ok(DistSpec::Empirical {
+        samplable(DistSpec::Empirical {
             samples_s: samples_s.into(),
         })
     }
@@ -287,33 +299,39 @@ impl DistSpec {
 
     /// The sampler for this spec.
     pub fn sampler(&self) -> Dist {
-        // Parameters were validated by the constructors, so rand_distr accepts them.
+        // Every constructor checked that rand_distr accepts the parameters (`samplable`).
+        self.try_sampler().expect("validated")
+    }
+
+    /// The sampler, or rand_distr's objection to the parameters.
+    fn try_sampler(&self) -> Result<Dist, String> {
+        let why = |e: &dyn std::fmt::Debug| format!("{e:?}");
         let kind = match self {
             DistSpec::Exponential { mean_s } => {
-                Kind::Exp(Exp::new(1.0 / mean_s).expect("validated"))
+                Kind::Exp(Exp::new(1.0 / mean_s).map_err(|e| why(&e))?)
             }
             DistSpec::Constant { value_s } => Kind::Constant(*value_s),
             DistSpec::Uniform { min_s, max_s } => {
-                Kind::Uniform(Uniform::new(*min_s, *max_s).expect("validated"))
+                Kind::Uniform(Uniform::new(*min_s, *max_s).map_err(|e| why(&e))?)
             }
             DistSpec::Normal { mean_s, sd_s } => {
-                Kind::Normal(Normal::new(*mean_s, *sd_s).expect("validated"))
+                Kind::Normal(Normal::new(*mean_s, *sd_s).map_err(|e| why(&e))?)
             }
             DistSpec::LogNormal { mu, sigma } => {
-                Kind::LogNormal(LogNormal::new(*mu, *sigma).expect("validated"))
+                Kind::LogNormal(LogNormal::new(*mu, *sigma).map_err(|e| why(&e))?)
             }
             DistSpec::Gamma { shape, scale_s } => {
-                Kind::Gamma(Gamma::new(*shape, *scale_s).expect("validated"))
+                Kind::Gamma(Gamma::new(*shape, *scale_s).map_err(|e| why(&e))?)
             }
             DistSpec::Weibull { shape, scale_s } => {
-                Kind::Weibull(Weibull::new(*scale_s, *shape).expect("validated"))
+                Kind::Weibull(Weibull::new(*scale_s, *shape).map_err(|e| why(&e))?)
             }
             DistSpec::Pareto { shape, scale_s } => {
-                Kind::Pareto(Pareto::new(*scale_s, *shape).expect("validated"))
+                Kind::Pareto(Pareto::new(*scale_s, *shape).map_err(|e| why(&e))?)
             }
             DistSpec::Empirical { samples_s } => Kind::Empirical(samples_s.clone()),
         };
-        Dist { kind }
+        Ok(Dist { kind })
     }
 }
 
@@ -404,6 +422,14 @@ mod tests {
             spec.mean_s()
         );
         assert!(xs.iter().all(|x| x.is_finite() && *x >= 0.0));
+    }
+
+    #[test]
+    fn parameters_valid_alone_that_cannot_be_sampled_are_errors() {
+        // Each value is positive and finite, but the derived parameters are not.
+        assert!(DistSpec::gamma_mean_cv(1.0, 1e-300).is_err());
+        assert!(DistSpec::lognormal_mean_cv(1.0, 1e300).is_err());
+        assert!(DistSpec::lognormal_mean_cv(1.0, 3.0).is_ok());
     }
 
     #[test]

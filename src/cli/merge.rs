@@ -49,6 +49,17 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(&scenario.name));
+    // Replacing a shard with the merge would lose the shard (and the merge's inputs).
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if let Some(shard) = args.dirs.iter().find(|d| same(d, &out_dir)) {
+        anyhow::bail!(
+            "{}: is one of the shards being merged; choose another --out",
+            shard.display()
+        );
+    }
     let mut out = OutputDir::prepare(&out_dir, args.force)?;
     let model = Model::new(&scenario);
     let n_shards = shards.len();

@@ -4,8 +4,9 @@
 //!
 //! Invariant: nines never destroys a file it did not write. A directory is replaced only
 //! when it is empty or is a nines result holding nothing but the files its marker lists;
-//! anything else is refused unless `--force`, and even then only nines' own file names are
-//! overwritten and every other file is left in place.
+//! anything else is refused unless `--force`, and even then nines writes only beside the
+//! other files: a file of one of its names that its marker does not list stops the commit.
+//! The target is looked at again at the commit, so a file added during the run is kept.
 
 use std::fs;
 use std::io;
@@ -25,6 +26,12 @@ pub enum OutputError {
     NotAResult(PathBuf),
     #[error("{0}: exists and is not a directory")]
     NotADirectory(PathBuf),
+    #[error("{0}: --out must name a directory (not `.`, `..` or a root)")]
+    NoName(PathBuf),
+    #[error(
+        "{0}: exists and nines did not write it; --force writes beside other files, never over them: move it or choose another --out"
+    )]
+    WouldOverwrite(PathBuf),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
 }
@@ -58,6 +65,10 @@ pub struct OutputDir {
 impl OutputDir {
     /// Checks that `target` may receive a result and creates the staging directory.
     pub fn prepare(target: &Path, force: bool) -> Result<OutputDir, OutputError> {
+        // The result is swapped in by renaming the directory, which needs a name.
+        if target.file_name().is_none() {
+            return Err(OutputError::NoName(target.to_path_buf()));
+        }
         let existing = classify(target)?;
         if let (Existing::Foreign, false) = (&existing, force) {
             let mut found: Vec<String> = foreign_entries(target)?;
@@ -133,6 +144,21 @@ impl OutputDir {
         self.files.sort();
         let marker = self.staging.join(MARKER);
         fs::write(&marker, self.files.join("\n") + "\n").map_err(io_err(&marker))?;
+        // Look again: files may have appeared in the target while the run was writing.
+        if let Existing::Replaceable = self.existing
+            && !foreign_entries(&self.target)?.is_empty()
+        {
+            self.existing = Existing::Foreign;
+        }
+        if let Existing::Foreign = self.existing {
+            let listed = listed_files(&self.target);
+            for name in &self.files {
+                let there = self.target.join(name);
+                if there.exists() && !listed.contains(name) {
+                    return Err(OutputError::WouldOverwrite(there));
+                }
+            }
+        }
         match self.existing {
             Existing::Nothing => rename(&self.staging, &self.target)?,
             Existing::Replaceable => {
@@ -152,6 +178,15 @@ impl OutputDir {
             }
         }
         Ok(self.target.clone())
+    }
+}
+
+impl Drop for OutputDir {
+    /// A result not committed (the run failed) leaves no staging directory behind.
+    fn drop(&mut self) {
+        if self.staging.exists() {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
     }
 }
 
@@ -181,12 +216,17 @@ fn classify(target: &Path) -> Result<Existing, OutputError> {
     }
 }
 
-/// Entries of `dir` that its marker does not list (every entry when there is no marker).
-fn foreign_entries(dir: &Path) -> Result<Vec<String>, OutputError> {
-    let listed: Vec<String> = match fs::read_to_string(dir.join(MARKER)) {
+/// The files the marker of `dir` lists (none without a marker).
+fn listed_files(dir: &Path) -> Vec<String> {
+    match fs::read_to_string(dir.join(MARKER)) {
         Ok(text) => text.lines().map(str::to_string).collect(),
         Err(_) => Vec::new(),
-    };
+    }
+}
+
+/// Entries of `dir` that its marker does not list (every entry when there is no marker).
+fn foreign_entries(dir: &Path) -> Result<Vec<String>, OutputError> {
+    let listed = listed_files(dir);
     let mut foreign = Vec::new();
     for entry in fs::read_dir(dir).map_err(io_err(dir))? {
         let entry = entry.map_err(io_err(dir))?;
@@ -208,6 +248,47 @@ mod tests {
         let mut out = OutputDir::prepare(target, force)?;
         out.write("summary.json", content.as_bytes())?;
         out.commit()
+    }
+
+    #[test]
+    fn keeps_a_file_that_appeared_during_the_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("web");
+        write_result(&target, false, "one").unwrap();
+        let mut out = OutputDir::prepare(&target, false).unwrap();
+        out.write("summary.json", b"two").unwrap();
+        fs::write(target.join("notes.txt"), "mine").unwrap();
+        out.commit().unwrap();
+        assert_eq!(
+            fs::read_to_string(target.join("notes.txt")).unwrap(),
+            "mine"
+        );
+        assert_eq!(
+            fs::read_to_string(target.join("summary.json")).unwrap(),
+            "two"
+        );
+    }
+
+    #[test]
+    fn force_never_writes_over_a_file_it_did_not_write() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("mine");
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("summary.json"), "my own").unwrap();
+        let err = write_result(&target, true, "nines").unwrap_err();
+        assert!(matches!(err, OutputError::WouldOverwrite(_)), "{err}");
+        assert_eq!(
+            fs::read_to_string(target.join("summary.json")).unwrap(),
+            "my own"
+        );
+        // The failed result left nothing beside it.
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn refuses_a_target_without_a_name() {
+        let err = OutputDir::prepare(Path::new("."), true).err().unwrap();
+        assert!(matches!(err, OutputError::NoName(_)), "{err}");
     }
 
     #[test]

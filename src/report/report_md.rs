@@ -109,11 +109,14 @@ pub fn run_report(s: &SummaryFile) -> String {
         for v in &c.services {
             let _ = writeln!(
                 md,
-                "| `{}` | {} | {} | {} ms | {} | {} | {} | {} |",
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
                 v.name,
                 v.nodes,
                 v.concurrency,
-                format_number(v.service_time_mean_s * 1e3),
+                v.service_time_mean_s.map_or("infinite".into(), |m| format!(
+                    "{} ms",
+                    format_number(m * 1e3)
+                )),
                 v.balancer,
                 v.redundancy,
                 v.failure_modes,
@@ -207,7 +210,7 @@ mod tests {
                     name: "web".into(),
                     nodes: 4,
                     concurrency: 4,
-                    service_time_mean_s: 0.02,
+                    service_time_mean_s: Some(0.02),
                     balancer: "power_of_two".into(),
                     redundancy: "active_active (min_healthy 1)".into(),
                     failure_modes: 1,

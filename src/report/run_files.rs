@@ -82,7 +82,7 @@ fn context(scenario: &Scenario, figures: Vec<String>) -> RunContext {
             name: s.name.clone(),
             nodes: s.nodes,
             concurrency: s.concurrency,
-            service_time_mean_s: s.service_time.mean_s(),
+            service_time_mean_s: Some(s.service_time.mean_s()).filter(|m| m.is_finite()),
             balancer: snake_case(&format!("{:?}", s.balancer)),
             redundancy: match &s.redundancy {
                 Redundancy::ActiveActive { min_healthy } => {

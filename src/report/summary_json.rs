@@ -48,7 +48,8 @@ pub struct ServiceContext {
     pub name: String,
     pub nodes: u32,
     pub concurrency: u32,
-    pub service_time_mean_s: f64,
+    /// `None` when the mean is infinite (a Pareto shape <= 1): JSON has no infinity.
+    pub service_time_mean_s: Option<f64>,
     pub balancer: String,
     pub redundancy: String,
     pub failure_modes: usize,

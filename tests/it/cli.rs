@@ -169,6 +169,52 @@ fn refuses_a_directory_it_did_not_write_unless_forced() {
 }
 
 #[test]
+fn a_service_time_with_an_infinite_mean_runs_and_says_so() {
+    // Pareto with shape 0.5: a documented heavy tail with no mean. JSON has no infinity;
+    // the report must still be written.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("pareto");
+    nines()
+        .args(["run", &scenario("quickstart"), "--trials", "2", "--set"])
+        .args([
+            r#"services.web.service_time={dist="pareto",shape=0.5,scale="1ms"}"#,
+            "--set",
+            r#"run.horizon="2m""#,
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let report = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("| `web` | 4 | 4 | infinite |"), "{report}");
+}
+
+#[test]
+fn merge_refuses_to_write_over_a_shard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shard = |i: usize| tmp.path().join(format!("s{i}"));
+    for i in 0..2 {
+        nines()
+            .args(["run", &scenario("quickstart"), "--trials", "2"])
+            .args(["--shard", &format!("{i}/2"), "--out"])
+            .arg(shard(i))
+            .assert()
+            .success();
+    }
+    nines()
+        .arg("merge")
+        .args([shard(0), shard(1)])
+        .arg("--out")
+        .arg(shard(0))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(
+            "is one of the shards being merged",
+        ));
+    assert!(shard(0).join("shard.json").is_file());
+}
+
+#[test]
 fn check_accepts_the_examples_and_reports_every_problem_with_its_place() {
     for name in ["quickstart", "balancers"] {
         nines().args(["check", &scenario(name)]).assert().success();
