@@ -55,6 +55,9 @@ pub fn parse_values(text: &str) -> Result<Vec<String>, String> {
     Ok(items)
 }
 
+/// Most values one range may expand to (a grid is every combination of its axes).
+const MAX_RANGE_VALUES: i64 = 10_000;
+
 /// `a..b` or `a..b..step` of integers (inclusive); `None` when `text` is not a range.
 fn parse_range(text: &str) -> Result<Option<Vec<String>>, String> {
     let parts: Vec<&str> = text.split("..").collect();
@@ -76,6 +79,12 @@ fn parse_range(text: &str) -> Result<Option<Vec<String>>, String> {
     }
     if b < a {
         return Err(format!("\"{text}\": the range is empty (b < a)"));
+    }
+    let count = (b - a) / step + 1;
+    if count > MAX_RANGE_VALUES {
+        return Err(format!(
+            "\"{text}\": {count} values; a range may have at most {MAX_RANGE_VALUES}"
+        ));
     }
     Ok(Some(
         (a..=b)

@@ -15,7 +15,7 @@ pub struct PlanArgs {
     /// The scenario file (with `[slo]` and `[plan]`).
     file: PathBuf,
     /// Trials per design (overrides `[run] trials`).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=crate::scenario::MAX_TRIALS as i64))]
     trials: Option<u32>,
     /// Change a key of every design before validating, e.g.
     /// `--set slo.availability=0.9999` (repeatable; the plan's variables apply after).

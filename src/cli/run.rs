@@ -23,7 +23,7 @@ pub struct RunArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     /// Trials to run (overrides `[run] trials`).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=crate::scenario::MAX_TRIALS as i64))]
     trials: Option<u32>,
     /// Master seed (overrides `[run] seed`).
     #[arg(long)]

@@ -19,7 +19,7 @@ pub struct SweepArgs {
     #[arg(long = "set", value_name = "KEY=VALUES")]
     set: Vec<String>,
     /// Trials per point (overrides `[run] trials`).
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=crate::scenario::MAX_TRIALS as i64))]
     trials: Option<u32>,
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long)]

@@ -389,6 +389,14 @@ fn min_max(min: Option<u32>, max: Option<u32>, p: &KeyPath, ctx: &mut Ctx) -> Op
         );
         return None;
     }
+    if max > super::validate::MAX_NODES {
+        let most = super::validate::MAX_NODES;
+        ctx.at(
+            &p.key("max"),
+            format!("max must be at most {most}, found {max}"),
+        );
+        return None;
+    }
     Some((min, max))
 }
 

@@ -26,6 +26,7 @@ pub use load::{load, parse};
 pub use overrides::{apply as apply_override, load_with_overrides};
 pub use raw::Fidelity;
 pub use schema::json_schema;
+pub use validate::{MAX_NODES, MAX_SAMPLES, MAX_TRIALS};
 
 use crate::dist::DistSpec;
 use crate::time::SimTime;

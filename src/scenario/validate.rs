@@ -20,6 +20,13 @@ use super::spans::Ctx;
 use super::{BalancerSpec, NodeKind, RunSpec, Scenario, ServiceId, ServiceSpec, WorkloadSpec};
 use crate::time::SimTime;
 
+/// Most trials a run keeps (one row of metrics each, in memory until written).
+pub const MAX_TRIALS: u32 = 1_000_000;
+/// Most nodes a service may have, or grow to (each node slot has its own state).
+pub const MAX_NODES: u32 = 1_000_000;
+/// Most time-series rows a run records (horizon / sample_every).
+pub const MAX_SAMPLES: u64 = 1_000_000;
+
 /// Checks `raw` and fills in every default. `None` when any problem was found.
 pub(crate) fn validate(raw: ScenarioFile, ctx: &mut Ctx) -> Option<Scenario> {
     let root = KeyPath::root();
@@ -148,6 +155,15 @@ fn run(raw: Option<RunRaw>, ctx: &mut Ctx) -> Option<RunSpec> {
         ctx.at(&p.key("trials"), "trials must be at least 1");
         ok = false;
     }
+    if trials > MAX_TRIALS {
+        ctx.at(
+            &p.key("trials"),
+            format!(
+                "trials must be at most {MAX_TRIALS} (each trial's row is kept), found {trials}"
+            ),
+        );
+        ok = false;
+    }
     let sample_every = match (r.sample_every, horizon) {
         (Some(s), _) if s.0 == SimTime::ZERO => {
             ctx.at(&p.key("sample_every"), "sample_every must be longer than 0");
@@ -159,6 +175,17 @@ fn run(raw: Option<RunRaw>, ctx: &mut Ctx) -> Option<RunSpec> {
                 format!(
                     "sample_every ({}) must not be longer than horizon ({h})",
                     s.0
+                ),
+            );
+            None
+        }
+        (Some(s), Some(h)) if h.0 / s.0.0 > MAX_SAMPLES => {
+            ctx.at(
+                &p.key("sample_every"),
+                format!(
+                    "sample_every ({}) gives {} time-series rows over the horizon; at most {MAX_SAMPLES}",
+                    s.0,
+                    h.0 / s.0.0
                 ),
             );
             None
@@ -176,7 +203,14 @@ fn run(raw: Option<RunRaw>, ctx: &mut Ctx) -> Option<RunSpec> {
         );
         ok = false;
     }
-    let max_trials = r.max_trials.unwrap_or(trials.saturating_mul(10));
+    let max_trials = (r.max_trials).unwrap_or(trials.saturating_mul(10).min(MAX_TRIALS));
+    if max_trials > MAX_TRIALS && r.max_trials.is_some() {
+        ctx.at(
+            &p.key("max_trials"),
+            format!("max_trials must be at most {MAX_TRIALS}, found {max_trials}"),
+        );
+        ok = false;
+    }
     if r.max_trials.is_some() && trials > 0 && max_trials < trials && !ctx.cut(&p.key("trials")) {
         ctx.at(
             &p.key("max_trials"),
@@ -264,6 +298,15 @@ fn service(
             ctx.at(&p.key(key), format!("{key} must be at least 1"));
             ok = false;
         }
+    }
+    if nodes > MAX_NODES {
+        ctx.at(
+            &p.key("nodes"),
+            format!(
+                "nodes must be at most {MAX_NODES} (each node has its own state), found {nodes}"
+            ),
+        );
+        ok = false;
     }
     let service_time = match &s.service_time {
         Some(d) => build_dist(d, &p.key("service_time"), ctx),

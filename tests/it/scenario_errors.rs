@@ -555,6 +555,28 @@ fn run_ranges_are_checked() {
         "run.horizon",
         "horizon must be longer than 0",
     );
+    // Sizes that would exhaust memory are errors, not allocation failures.
+    let text = run("trials = 4000000000");
+    one_error(
+        &text,
+        &at(&text, "4000000000", 0),
+        "run.trials",
+        "trials must be at most 1000000",
+    );
+    let text = run("sample_every = \"1ms\"");
+    one_error(
+        &text,
+        &at(&text, "\"1ms\"", 0),
+        "run.sample_every",
+        "gives 3600000 time-series rows over the horizon; at most 1000000",
+    );
+    let text = BASE.replace("name = \"web\"\n", "name = \"web\"\nnodes = 1000000000\n");
+    one_error(
+        &text,
+        &at(&text, "1000000000", 0),
+        "services[0].nodes",
+        "nodes must be at most 1000000",
+    );
 }
 
 #[test]
