@@ -128,8 +128,11 @@ fn split_top_level(text: &str) -> Result<Vec<String>, String> {
 
 /// The axes of a `[sweep]` table: each value a list of TOML values or an `"a..b"` string.
 pub fn axes_from_table(table: &toml::Table) -> Result<Vec<Axis>, SweepError> {
-    table
-        .iter()
+    let mut entries = Vec::new();
+    flatten(table, "", &mut entries);
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    entries
+        .into_iter()
         .map(|(key, value)| {
             let values = match value {
                 Value::Array(items) if !items.is_empty() => {
@@ -142,12 +145,25 @@ pub fn axes_from_table(table: &toml::Table) -> Result<Vec<Axis>, SweepError> {
                 key: format!("sweep.{key}"),
                 message,
             })?;
-            Ok(Axis {
-                key: key.clone(),
-                values,
-            })
+            Ok(Axis { key, values })
         })
         .collect()
+}
+
+/// The table's values by dotted key path: `services.web.nodes = "2..8"` unquoted is a
+/// nested table in TOML, and means the same axis as the quoted `"services.web.nodes"`.
+fn flatten<'a>(table: &'a toml::Table, prefix: &str, out: &mut Vec<(String, &'a Value)>) {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            Value::Table(inner) => flatten(inner, &path, out),
+            other => out.push((path, other)),
+        }
+    }
 }
 
 /// A TOML value as text `--set` reads back to the same value.
@@ -204,6 +220,23 @@ pub fn label(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dotted_keys_quoted_or_not_are_the_same_axes() {
+        let axes = |text: &str| {
+            let table: toml::Table = toml::from_str(text).unwrap();
+            axes_from_table(&table).unwrap()
+        };
+        let bare = axes(
+            "services.web.nodes = \"2..4\"\nservices.db.redundancy.mode = [\"active_active\", \"active_standby\"]",
+        );
+        let quoted = axes(
+            "\"services.web.nodes\" = \"2..4\"\n\"services.db.redundancy.mode\" = [\"active_active\", \"active_standby\"]",
+        );
+        assert_eq!(bare, quoted);
+        assert_eq!(bare[1].key, "services.web.nodes");
+        assert_eq!(bare[1].values, ["2", "3", "4"]);
+    }
 
     #[test]
     fn ranges_lists_and_bracketed_values() {
