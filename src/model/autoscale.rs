@@ -396,7 +396,6 @@ impl Trial<'_> {
         self.pools[s].set_life(i, Life::Active);
         self.start_node_clocks(now, s, i);
         self.node_changed(now, s, i);
-        self.replace_if_failing(now, s, i);
     }
 
     /// Removes node `i`: a booting node is terminated, an active one drains.

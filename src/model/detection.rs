@@ -29,8 +29,9 @@ impl Trial<'_> {
             self.data_detected(now, s, i);
         }
         self.pools[s].was_working[i] = working;
-        if !working && !self.pools[s].joined(i) {
-            // No verdict will turn unhealthy for a node that never joined.
+        if !self.pools[s].joined(i) {
+            // No verdict will turn unhealthy for a node that never joined (booted failing
+            // its checks, or failing them before the first pass).
             self.replace_if_failing(now, s, i);
         }
         if self.pools[s].life[i] == Life::Off {

@@ -110,7 +110,7 @@ impl SeriesRecorder {
             self.rows.extend([
                 utilization,
                 sample.queued,
-                pool.in_rotation.iter().filter(|&&r| r).count() as f64,
+                pool.rotation_len() as f64,
                 pool.booting_count() as f64,
                 pool.desired as f64,
                 sample.p99_s,

@@ -11,6 +11,7 @@ use super::raw::{
     PatternsRaw, PolicyKind, StepRaw,
 };
 use super::spans::Ctx;
+use super::validate::MAX_NODES;
 use super::{Autoscaling, Pattern, ScalingPolicy, ScheduledAction, StepAdjustment};
 use crate::dist::DistSpec;
 use crate::time::SimTime;
@@ -389,11 +390,10 @@ fn min_max(min: Option<u32>, max: Option<u32>, p: &KeyPath, ctx: &mut Ctx) -> Op
         );
         return None;
     }
-    if max > super::validate::MAX_NODES {
-        let most = super::validate::MAX_NODES;
+    if max > MAX_NODES {
         ctx.at(
             &p.key("max"),
-            format!("max must be at most {most}, found {max}"),
+            format!("max must be at most {MAX_NODES}, found {max}"),
         );
         return None;
     }

@@ -203,7 +203,9 @@ fn run(raw: Option<RunRaw>, ctx: &mut Ctx) -> Option<RunSpec> {
         );
         ok = false;
     }
-    let max_trials = (r.max_trials).unwrap_or(trials.saturating_mul(10).min(MAX_TRIALS));
+    let max_trials = r
+        .max_trials
+        .unwrap_or(trials.saturating_mul(10).min(MAX_TRIALS));
     if max_trials > MAX_TRIALS && r.max_trials.is_some() {
         ctx.at(
             &p.key("max_trials"),
