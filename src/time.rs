@@ -20,6 +20,10 @@ pub struct SimTime(pub u64);
 /// Nanoseconds per second.
 pub const NS_PER_S: u64 = 1_000_000_000;
 
+/// 2^63 as a float: below it (and at least 0.5 below, since 2^63 - 0.5 rounds to it) a
+/// nanosecond count fits an i64.
+const I64_LIMIT: f64 = 9_223_372_036_854_775_808.0;
+
 /// Units accepted in duration strings, with their length in nanoseconds. `y` is 365 days.
 pub const UNITS: [(&str, u64); 9] = [
     ("ns", 1),
@@ -52,16 +56,25 @@ impl SimTime {
             SimTime::ZERO
         } else if ns >= u64::MAX as f64 {
             SimTime::MAX
-        } else {
+        } else if ns < I64_LIMIT {
             // Positive, so adding 0.5 and truncating rounds to nearest (ties up) without
-            // a libm call: this runs once per sampled duration.
+            // a libm call: this runs once per sampled duration. Through i64, one
+            // instruction on x86-64, where u64 takes a branch; the value is the same.
+            SimTime((ns + 0.5) as i64 as u64)
+        } else {
             SimTime((ns + 0.5) as u64)
         }
     }
 
     /// This time in seconds.
     pub fn as_secs_f64(self) -> f64 {
-        self.0 as f64 / NS_PER_S as f64
+        // Through i64 when it fits (292 years): the same value, and one instruction on
+        // x86-64 where u64 takes several (this runs for every arrival).
+        let ns = match i64::try_from(self.0) {
+            Ok(ns) => ns as f64,
+            Err(_) => self.0 as f64,
+        };
+        ns / NS_PER_S as f64
     }
 
     /// `self + d`, saturating at `MAX` instead of wrapping.

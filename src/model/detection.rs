@@ -224,7 +224,7 @@ impl Trial<'_> {
         if busy > 0 {
             let offered_before = pool.offered_slots(i, concurrency);
             pool.busy[i] = 0;
-            pool.outstanding[i] -= busy;
+            pool.remove_outstanding(i, busy);
             let value = pool.busy_slots.value() - busy as u64;
             pool.busy_slots.set(now, value);
             let offered =
@@ -235,7 +235,7 @@ impl Trial<'_> {
         pool.queued_live[i] = 0;
         for (r, visit) in queued {
             if self.requests.is_current(r, visit, Phase::Queued) {
-                self.pools[s].outstanding[i] -= 1;
+                self.pools[s].remove_outstanding(i, 1);
                 self.fail(now, r, s, Failure::Error);
             }
         }

@@ -8,7 +8,7 @@ use rand::RngExt;
 use super::{CauseId, ServiceModel, streams};
 use crate::engine::{SimRng, stream_rng};
 use crate::metrics::{IntervalHistogram, LatencyHistogram, TimeWeighted};
-use crate::policy::balancer::{self, Balancer, PoolView};
+use crate::policy::balancer::{self, Balancer, LoadLevels, PoolView};
 use crate::scenario::Redundancy;
 use crate::time::SimTime;
 
@@ -45,8 +45,11 @@ pub type QueueEntry = (u32, u32);
 
 /// One service's nodes, queues and streams during a trial.
 pub struct Pool {
-    /// Per node: requests assigned and not yet finished there (in service + queued).
-    pub outstanding: Vec<u32>,
+    /// Per node: requests assigned and not yet finished there (in service + queued);
+    /// change it with [`Pool::add_outstanding`] and [`Pool::remove_outstanding`].
+    outstanding: Vec<u32>,
+    /// The nodes in rotation by outstanding requests, kept when the balancer wants them.
+    load_levels: Option<LoadLevels>,
     pub busy: Vec<u32>,
     /// Whether the balancer sends requests to each node.
     pub in_rotation: Vec<bool>,
@@ -166,8 +169,16 @@ impl Pool {
         };
         let rotation_count = in_rotation.iter().filter(|&&r| r).count() as u32;
         let offered = rotation_count as u64 * svc.concurrency as u64;
+        let load_levels = balancer.wants_load_levels().then(|| {
+            let mut levels = LoadLevels::new(n);
+            (0..n)
+                .filter(|&i| in_rotation[i])
+                .for_each(|i| levels.insert(i, 0));
+            levels
+        });
         Pool {
             outstanding: vec![0; n],
+            load_levels,
             busy: vec![0; n],
             node_changes: 0,
             serving: rotation_count,
@@ -230,6 +241,7 @@ impl Pool {
             in_rotation: &self.in_rotation,
             rotation: &self.rotation,
             concurrency,
+            by_load: self.load_levels.as_ref(),
         };
         self.balancer.pick(&view, &mut self.routing_rng)
     }
@@ -251,6 +263,25 @@ impl Pool {
         self.rotation_count
     }
 
+    /// One more request is assigned to node `i`.
+    pub fn add_outstanding(&mut self, i: usize) {
+        self.set_outstanding(i, self.outstanding[i] + 1);
+    }
+
+    /// `n` requests assigned to node `i` finished there or left it.
+    pub fn remove_outstanding(&mut self, i: usize, n: u32) {
+        self.set_outstanding(i, self.outstanding[i] - n);
+    }
+
+    fn set_outstanding(&mut self, i: usize, to: u32) {
+        if let Some(levels) = &mut self.load_levels
+            && self.in_rotation[i]
+        {
+            levels.relevel(i, self.outstanding[i], to);
+        }
+        self.outstanding[i] = to;
+    }
+
     /// Puts node `i` in or out of rotation.
     pub fn set_rotation(&mut self, i: usize, on: bool) {
         if self.in_rotation[i] != on {
@@ -259,6 +290,13 @@ impl Pool {
             } else {
                 self.rotation_count - 1
             };
+            if let Some(levels) = &mut self.load_levels {
+                if on {
+                    levels.insert(i, self.outstanding[i]);
+                } else {
+                    levels.remove(i, self.outstanding[i]);
+                }
+            }
         }
         self.in_rotation[i] = on;
         self.rotation_stale = true;

@@ -70,7 +70,7 @@ impl Trial<'_> {
         if pool.shared_queue {
             match picked {
                 Some(node) => {
-                    pool.outstanding[node] += 1;
+                    pool.add_outstanding(node);
                     self.start(now, r, s, node);
                 }
                 None if !pool.any_in_rotation() => self.fail(now, r, s, Failure::Error),
@@ -88,14 +88,14 @@ impl Trial<'_> {
             match picked {
                 None => self.fail(now, r, s, Failure::Error),
                 Some(node) if pool.busy[node] < svc.concurrency => {
-                    pool.outstanding[node] += 1;
+                    pool.add_outstanding(node);
                     self.start(now, r, s, node);
                 }
                 Some(node) if pool.queued_live[node] >= svc.queue_limit => {
                     self.fail(now, r, s, Failure::Dropped)
                 }
                 Some(node) => {
-                    pool.outstanding[node] += 1;
+                    pool.add_outstanding(node);
                     pool.queues[node].push_back((r, visit));
                     pool.queued_live[node] += 1;
                     self.requests[r].phase = Phase::Queued;
@@ -181,7 +181,7 @@ impl Trial<'_> {
         debug_assert!(pool.busy[node] <= concurrency);
         pool.busy[node] -= 1;
         pool.busy_slots.decrement(now);
-        pool.outstanding[node] -= 1;
+        pool.remove_outstanding(node, 1);
         // Whether the request is still waiting for this slot (it may have timed out).
         let current = self.requests.is_current(r, visit, Phase::InService);
         self.start_next_waiting(now, s, node);
@@ -214,7 +214,14 @@ impl Trial<'_> {
     /// Returns whether one did.
     pub(super) fn start_next_waiting(&mut self, now: SimTime, s: usize, node: usize) -> bool {
         let pool = &mut self.pools[s];
-        if pool.busy[node] >= self.model.services[s].concurrency || !pool.working(node) {
+        let live = if pool.shared_queue {
+            pool.shared_live
+        } else {
+            pool.queued_live[node]
+        };
+        // Usually nothing waits (timed-out entries left in the queue are skipped later).
+        if live == 0 || pool.busy[node] >= self.model.services[s].concurrency || !pool.working(node)
+        {
             return false;
         }
         if pool.shared_queue {
@@ -224,7 +231,7 @@ impl Trial<'_> {
             while let Some((r, visit)) = pool.shared.pop_front() {
                 if self.requests.is_current(r, visit, Phase::Queued) {
                     pool.shared_live -= 1;
-                    pool.outstanding[node] += 1;
+                    pool.add_outstanding(node);
                     self.start(now, r, s, node);
                     return true;
                 }
@@ -252,7 +259,7 @@ impl Trial<'_> {
             Phase::Queued if pool.shared_queue => pool.shared_live -= 1,
             Phase::Queued => {
                 pool.queued_live[req.node as usize] -= 1;
-                pool.outstanding[req.node as usize] -= 1;
+                pool.remove_outstanding(req.node as usize, 1);
             }
             // The slot stays busy until its ServiceDone, which will find the visit stale.
             Phase::InService => pool.observe(req.node as usize, now - req.visit_start),

@@ -7,6 +7,7 @@
 mod central;
 mod least_connections;
 mod least_response_time;
+mod load_levels;
 mod power_of_two;
 mod random;
 mod round_robin;
@@ -18,6 +19,7 @@ use crate::scenario::BalancerSpec;
 pub use central::Central;
 pub use least_connections::LeastConnections;
 pub use least_response_time::{EWMA_ALPHA, LeastResponseTime};
+pub use load_levels::LoadLevels;
 pub use power_of_two::PowerOfTwo;
 pub use random::Random;
 pub use round_robin::RoundRobin;
@@ -35,6 +37,9 @@ pub struct PoolView<'a> {
     pub rotation: &'a [usize],
     /// Slots per node.
     pub concurrency: u32,
+    /// The nodes in rotation by outstanding requests, when the balancer asked for them
+    /// ([`Balancer::wants_load_levels`]).
+    pub by_load: Option<&'a LoadLevels>,
 }
 
 impl PoolView<'_> {
@@ -60,6 +65,11 @@ pub trait Balancer: Send {
     /// The node for the next request, among nodes in rotation (and, for a shared queue,
     /// with a free slot); `None` when there is none.
     fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize>;
+
+    /// Whether the balancer wants the pool to keep [`LoadLevels`] for it (asked once).
+    fn wants_load_levels(&self) -> bool {
+        false
+    }
 
     /// Whether the balancer uses [`Balancer::observe`] (asked once, so that the others cost
     /// nothing per request).
@@ -169,6 +179,7 @@ pub(crate) mod test_support {
                 in_rotation: &self.in_rotation,
                 rotation: &self.rotation,
                 concurrency: self.concurrency,
+                by_load: None,
             }
         }
     }

@@ -1,21 +1,55 @@
 //! `least_connections`: join the shortest queue — the node with the fewest outstanding
-//! requests, ties at random.
+//! requests, ties at random (the k-th tie in index order, k uniform).
+//!
+//! The pool keeps its nodes in rotation grouped by load ([`super::LoadLevels`]) for this
+//! balancer, so a pick reads the least level instead of scanning the rotation; the choice,
+//! and the random draw, are the scan's.
 
-use super::{Balancer, PoolView, argmin_random_ties};
+use super::{Balancer, PoolView, argmin_random_ties, uniform_index};
 use crate::engine::SimRng;
 
 /// Fewest outstanding requests.
 pub struct LeastConnections;
 
 impl Balancer for LeastConnections {
-    fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize> {
-        argmin_random_ties(pool, rng, |i| pool.outstanding[i])
+    fn wants_load_levels(&self) -> bool {
+        true
     }
+
+    fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize> {
+        let scan = |rng: &mut SimRng| argmin_random_ties(pool, rng, |i| pool.outstanding[i]);
+        let Some(levels) = pool.by_load else {
+            return scan(rng);
+        };
+        let Some((load, ties)) = levels.least() else {
+            // Every node in rotation is deeper than the levels, or none is in rotation.
+            return scan(rng);
+        };
+        debug_assert_eq!(
+            (load, ties as usize),
+            scan_least(pool),
+            "load levels out of step with the pool"
+        );
+        let k = if ties > 1 {
+            uniform_index(rng, ties as usize) as u32
+        } else {
+            0
+        };
+        Some(levels.nth(load, k))
+    }
+}
+
+/// The least load in rotation and its ties, by a scan (to check the levels against).
+fn scan_least(pool: &PoolView<'_>) -> (u32, usize) {
+    let loads = pool.rotation.iter().map(|&i| pool.outstanding[i]);
+    let least = loads.clone().min().unwrap_or(0);
+    (least, loads.filter(|&l| l == least).count())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policy::balancer::LoadLevels;
     use crate::policy::balancer::test_support::{TestPool, pick_counts};
 
     #[test]
@@ -26,5 +60,23 @@ mod tests {
         assert_eq!((counts[0], counts[3]), (0, 0));
         // Two tied nodes, 1,000 expected each, sd ≈ 22; 5 sd = 112.
         assert!((counts[1] as i64 - 1_000).abs() < 112, "{counts:?}");
+    }
+
+    #[test]
+    fn load_levels_give_the_scans_picks() {
+        let loads = [3, 1, 1, 0, 2, 0, 5];
+        let in_rotation = [true, true, true, true, true, true, false];
+        let pool = TestPool::new(&loads, &[1; 7], &in_rotation, 1);
+        let mut levels = LoadLevels::new(loads.len());
+        for i in (0..loads.len()).filter(|&i| in_rotation[i]) {
+            levels.insert(i, loads[i]);
+        }
+        let scanned = pick_counts(&mut LeastConnections, &pool.view(), 500);
+        let mut view = pool.view();
+        view.by_load = Some(&levels);
+        assert_eq!(pick_counts(&mut LeastConnections, &view, 500), scanned);
+        // Nodes 3 and 5 tie at no load.
+        assert_eq!(scanned[3] + scanned[5], 500);
+        assert!(scanned[3] > 200 && scanned[5] > 200, "{scanned:?}");
     }
 }

@@ -1,0 +1,189 @@
+//! The nodes in rotation grouped by their number of outstanding requests, kept up to date
+//! by the pool as requests come and go, so that `least_connections` finds the least-loaded
+//! nodes, and the k-th of them in index order, without scanning the rotation: per level a
+//! bitset of node indices, and a count.
+//!
+//! Loads of [`LEVELS`] or more are only counted (a pool that deep in queues is overloaded
+//! anyway); when every node in rotation is that loaded, the balancer scans instead. The
+//! bitsets take `LEVELS` bits per node slot (8 KB per 1,000 slots).
+
+/// Loads below this have their own level.
+pub const LEVELS: usize = 64;
+
+/// Nodes in rotation by outstanding requests.
+#[derive(Clone, Debug)]
+pub struct LoadLevels {
+    /// 64-bit words per level (node slots / 64, rounded up).
+    words: usize,
+    /// Level `l`'s bitset is `bits[l * words..(l + 1) * words]`: bit `i` is set while node
+    /// `i` is in rotation with load `l`.
+    bits: Vec<u64>,
+    /// Per level: nodes in it.
+    counts: [u32; LEVELS],
+    /// Nodes in rotation with a load of `LEVELS` or more.
+    deep: u32,
+}
+
+impl LoadLevels {
+    /// No node in rotation, for a pool of `nodes` node slots.
+    pub fn new(nodes: usize) -> LoadLevels {
+        let words = nodes.div_ceil(64);
+        LoadLevels {
+            words,
+            bits: vec![0; LEVELS * words],
+            counts: [0; LEVELS],
+            deep: 0,
+        }
+    }
+
+    /// Node `node`, with `load` outstanding, is in rotation.
+    pub fn insert(&mut self, node: usize, load: u32) {
+        let (word, bit) = (node / 64, 1u64 << (node % 64));
+        if load < LEVELS as u32 {
+            let w = &mut self.bits[load as usize * self.words + word];
+            debug_assert_eq!(*w & bit, 0, "node {node} twice");
+            *w |= bit;
+            self.counts[load as usize] += 1;
+        } else {
+            self.deep += 1;
+        }
+    }
+
+    /// Node `node`, with `load` outstanding, leaves rotation.
+    pub fn remove(&mut self, node: usize, load: u32) {
+        let (word, bit) = (node / 64, 1u64 << (node % 64));
+        if load < LEVELS as u32 {
+            let w = &mut self.bits[load as usize * self.words + word];
+            debug_assert_ne!(*w & bit, 0, "node {node} absent");
+            *w &= !bit;
+            self.counts[load as usize] -= 1;
+        } else {
+            self.deep -= 1;
+        }
+    }
+
+    /// Node `node`, in rotation, goes from load `from` to load `to`.
+    pub fn relevel(&mut self, node: usize, from: u32, to: u32) {
+        let limit = LEVELS as u32;
+        if from < limit && to < limit {
+            // The common case, one request more or less, in one pass.
+            let (word, bit) = (node / 64, 1u64 << (node % 64));
+            debug_assert_ne!(self.bits[from as usize * self.words + word] & bit, 0);
+            self.bits[from as usize * self.words + word] &= !bit;
+            self.bits[to as usize * self.words + word] |= bit;
+            self.counts[from as usize] -= 1;
+            self.counts[to as usize] += 1;
+        } else {
+            self.remove(node, from);
+            self.insert(node, to);
+        }
+    }
+
+    /// The least load among nodes in rotation and how many nodes have it; `None` when no
+    /// node in rotation has a load below [`LEVELS`].
+    pub fn least(&self) -> Option<(u32, u32)> {
+        let level = self.counts.iter().position(|&c| c > 0)?;
+        Some((level as u32, self.counts[level]))
+    }
+
+    /// Whether any node is in rotation.
+    pub fn is_empty(&self) -> bool {
+        self.deep == 0 && self.counts.iter().all(|&c| c == 0)
+    }
+
+    /// The `k`-th (from 0) node in index order among those with load `load` (< `LEVELS`,
+    /// and `k` below their number).
+    pub fn nth(&self, load: u32, k: u32) -> usize {
+        let start = load as usize * self.words;
+        let mut k = k;
+        for (w, &word) in self.bits[start..start + self.words].iter().enumerate() {
+            let ones = word.count_ones();
+            if k < ones {
+                return w * 64 + nth_set_bit(word, k);
+            }
+            k -= ones;
+        }
+        unreachable!("k is below the level's count")
+    }
+}
+
+/// The position of the `k`-th (from 0) set bit of `word`, which has more than `k`.
+fn nth_set_bit(word: u64, k: u32) -> usize {
+    let mut word = word;
+    for _ in 0..k {
+        // Clears the lowest set bit.
+        word &= word - 1;
+    }
+    word.trailing_zeros() as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// After any sequence of loads and rotation changes, the least load, its ties and
+        /// the k-th tie in index order are those a scan of the rotation finds.
+        #[test]
+        fn agrees_with_a_scan(
+            nodes in 1usize..150,
+            steps in prop::collection::vec((0usize..150, 0u8..4), 1..400),
+        ) {
+            let mut levels = LoadLevels::new(nodes);
+            let mut load = vec![0u32; nodes];
+            let mut in_rotation = vec![false; nodes];
+            for (node, op) in steps {
+                let i = node % nodes;
+                match op {
+                    0 if !in_rotation[i] => {
+                        in_rotation[i] = true;
+                        levels.insert(i, load[i]);
+                    }
+                    1 if in_rotation[i] => {
+                        in_rotation[i] = false;
+                        levels.remove(i, load[i]);
+                    }
+                    // Loads reach past LEVELS, so the deep count is exercised too.
+                    2 => {
+                        let to = load[i] + 1 + (i as u32 % 3) * 40;
+                        if in_rotation[i] {
+                            levels.relevel(i, load[i], to);
+                        }
+                        load[i] = to;
+                    }
+                    _ if load[i] > 0 => {
+                        let to = load[i] - 1;
+                        if in_rotation[i] {
+                            levels.relevel(i, load[i], to);
+                        }
+                        load[i] = to;
+                    }
+                    _ => {}
+                }
+                let rotation: Vec<usize> = (0..nodes).filter(|&n| in_rotation[n]).collect();
+                prop_assert_eq!(levels.is_empty(), rotation.is_empty());
+                let least = rotation.iter().map(|&n| load[n]).min();
+                match levels.least() {
+                    Some((level, ties)) => {
+                        prop_assert_eq!(Some(level), least);
+                        let tied: Vec<usize> =
+                            rotation.iter().copied().filter(|&n| load[n] == level).collect();
+                        prop_assert_eq!(ties as usize, tied.len());
+                        for (k, &n) in tied.iter().enumerate() {
+                            prop_assert_eq!(levels.nth(level, k as u32), n);
+                        }
+                    }
+                    None => prop_assert!(least.is_none_or(|l| l >= LEVELS as u32)),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nth_set_bit_counts_from_the_lowest() {
+        assert_eq!(nth_set_bit(0b1011_0100, 0), 2);
+        assert_eq!(nth_set_bit(0b1011_0100, 2), 5);
+        assert_eq!(nth_set_bit(1 << 63, 0), 63);
+    }
+}
