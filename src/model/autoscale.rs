@@ -330,16 +330,25 @@ impl Trial<'_> {
         if desired < current {
             // Booting nodes first, newest first; then active nodes, newest first.
             let pool = &self.pools[s];
-            let newest_first = |want: Life| {
+            let excess = (current - desired) as usize;
+            // The `excess` newest of a kind, newest first: a selection, then a sort of the
+            // few selected (launch numbers are unique, so the order is total).
+            let newest_first = |want: Life, count: usize| {
                 let mut v: Vec<usize> = (0..pool.life.len())
                     .filter(|&j| pool.life[j] == want)
                     .collect();
-                v.sort_unstable_by_key(|&j| std::cmp::Reverse(pool.launch_seq[j]));
+                let newest = std::cmp::Reverse;
+                if count < v.len() {
+                    v.select_nth_unstable_by_key(count, |&j| newest(pool.launch_seq[j]));
+                    v.truncate(count);
+                }
+                v.sort_unstable_by_key(|&j| newest(pool.launch_seq[j]));
                 v
             };
-            let mut order = newest_first(Life::Booting);
-            order.extend(newest_first(Life::Active));
-            for &i in order.iter().take((current - desired) as usize) {
+            let mut order = newest_first(Life::Booting, excess);
+            let rest = excess.saturating_sub(order.len());
+            order.extend(newest_first(Life::Active, rest));
+            for &i in order.iter().take(excess) {
                 self.scale_in(now, s, i);
             }
         }

@@ -74,6 +74,54 @@ impl Atoms {
         Atoms::compress(sum)
     }
 
+    /// The distribution of X + W for X ~ self and an independent W that is 0 with
+    /// probability 1 − `p` and exponential with mean `mean_s` otherwise (the wait in an
+    /// M/M/c queue), read at the standard levels exactly: no atoms stand in for W.
+    ///
+    /// Between two atoms x_j <= t < x_{j+1} the distribution function is
+    /// G(t) = F_j − p·A_j·e^{−(t − x_j)/mean}, with F_j the weight of the atoms up to x_j
+    /// and A_j = Σ_{i<=j} w_i e^{−(x_j − x_i)/mean}, so each level's value is a logarithm
+    /// (or the atom, where G jumps past the level there). O(atoms + levels).
+    pub fn plus_exponential(&self, p: f64, mean_s: f64) -> Atoms {
+        debug_assert!((0.0..=1.0).contains(&p) && mean_s > 0.0 && mean_s.is_finite());
+        debug_assert!(self.0.windows(2).all(|w| w[0].0 <= w[1].0), "sorted atoms");
+        let atoms = &self.0;
+        let total: f64 = atoms.iter().map(|a| a.1).sum();
+        let mut out = Vec::with_capacity(levels().len());
+        let mut levels = levels().iter().peekable();
+        let (mut below, mut decayed) = (0.0, 0.0);
+        for (j, &(x, w)) in atoms.iter().enumerate() {
+            if j > 0 {
+                decayed *= (-(x - atoms[j - 1].0) / mean_s).exp();
+            }
+            below += w;
+            decayed += w;
+            let at_atom = below - p * decayed;
+            let next = atoms.get(j + 1).map(|a| a.0);
+            // G just below the next atom (the whole remaining weight past the last one).
+            let before_next = match next {
+                Some(y) => below - p * decayed * (-(y - x) / mean_s).exp(),
+                None => total,
+            };
+            while let Some(&&(u, weight)) = levels.peek() {
+                let u = u * total;
+                let value = if u <= at_atom {
+                    x
+                } else if u < before_next {
+                    x + mean_s * (p * decayed / (below - u)).ln()
+                } else {
+                    break;
+                };
+                out.push((value, weight));
+                levels.next();
+            }
+        }
+        // Levels past every atom's reach (rounding at the very top): the largest value.
+        let last = out.last().map_or(0.0, |a| a.0);
+        out.extend(levels.map(|&(_, weight)| (last, weight)));
+        Atoms(out)
+    }
+
     /// Re-read at the coarse levels: a convolution's second operand.
     pub fn coarse(&self) -> Atoms {
         Atoms::read_at(self.0.clone(), coarse_levels())
@@ -185,6 +233,49 @@ mod tests {
         assert!((a.mean() - 1.0).abs() < 0.02, "{}", a.mean());
         assert!((a.quantile(0.99) - 100f64.ln()).abs() < 0.01);
         assert!((a.quantile(0.999) - 1000f64.ln()).abs() < 0.01);
+    }
+
+    #[test]
+    fn a_point_plus_an_exponential_wait_has_its_exact_quantiles() {
+        // 0.2 s of service, a 70% chance to wait an exponential 0.5 s on average:
+        // P(X <= x) = 1 − 0.7 e^{−(x − 0.2)/0.5} from 0.2 on, so below level 0.3 the value
+        // is 0.2, and above it 0.2 + 0.5 ln(0.7 / (1 − u)).
+        let a = Atoms::point(0.2).plus_exponential(0.7, 0.5);
+        assert_eq!(a.0.len(), levels().len());
+        for (&(v, w), &(u, lw)) in a.0.iter().zip(levels()) {
+            assert_eq!(w, lw);
+            let exact = if u <= 0.3 {
+                0.2
+            } else {
+                0.2 + 0.5 * (0.7 / (1.0 - u)).ln()
+            };
+            assert!((v - exact).abs() < 1e-12, "level {u}: {v} vs {exact}");
+        }
+    }
+
+    #[test]
+    fn exponential_service_plus_exponential_wait_is_erlang_2() {
+        let values: Vec<f64> = levels().iter().map(|&(u, _)| -(1.0 - u).ln()).collect();
+        let s = Atoms::from_quantiles(&values).plus_exponential(1.0, 1.0);
+        // Erlang(2, 1): mean 2, P(X > x) = (1 + x) e^-x.
+        assert!((s.mean() - 2.0).abs() < 0.02, "{}", s.mean());
+        for (q, tol) in [(0.5, 0.01), (0.99, 0.005), (0.999, 0.0005)] {
+            let x = s.quantile(q);
+            assert!(
+                ((1.0 + x) * (-x).exp() - (1.0 - q)).abs() < tol,
+                "q {q}: {x}"
+            );
+        }
+        // It agrees with the pairwise convolution it replaces, which is coarser.
+        let wait: Vec<(f64, f64)> = coarse_levels()
+            .iter()
+            .map(|&(u, w)| (-(1.0 - u).ln(), w))
+            .collect();
+        let pairwise = Atoms::from_quantiles(&values).convolve(&Atoms(wait));
+        for q in [0.5, 0.9, 0.99] {
+            let (a, b) = (s.quantile(q), pairwise.quantile(q));
+            assert!((a - b).abs() < 0.02 * b, "q {q}: {a} vs {b}");
+        }
     }
 
     #[test]

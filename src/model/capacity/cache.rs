@@ -2,7 +2,7 @@
 //! function of its [`StateKey`], so every trial and thread may share them, and results do
 //! not depend on which trial met a state first.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::atoms::{Atoms, levels};
@@ -67,7 +67,7 @@ fn state_units(st: &StateStats, service_time: &Arc<Atoms>) -> usize {
 /// The states worked out, and the units they take.
 #[derive(Debug, Default)]
 struct States {
-    map: HashMap<StateKey, Arc<StateStats>>,
+    map: FxHashMap<StateKey, Arc<StateStats>>,
     units: usize,
 }
 
@@ -75,7 +75,7 @@ struct States {
 #[derive(Debug, Default)]
 pub struct CapacityCache {
     states: Mutex<States>,
-    routes: Mutex<HashMap<Vec<StateKey>, Arc<Atoms>>>,
+    routes: Mutex<FxHashMap<Vec<StateKey>, Arc<Atoms>>>,
     /// Per service: its service time as atoms at the standard levels.
     service_time: OnceLock<Vec<Arc<Atoms>>>,
 }

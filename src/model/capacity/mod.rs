@@ -28,7 +28,7 @@ mod queueing;
 mod rate;
 mod tally;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 pub use cache::CapacityCache;
@@ -112,7 +112,7 @@ pub struct CapacityState {
     service_latency: Vec<LatencyHistogram>,
     route_latency: LatencyHistogram,
     /// States met in this trial (the shared cache sits behind a lock).
-    local: HashMap<StateKey, Arc<StateStats>>,
+    local: FxHashMap<StateKey, Arc<StateStats>>,
     /// Per service: busy slot-seconds since time zero (the autoscaler's measure).
     busy_total_s: Vec<f64>,
     /// Completed requests since time zero (the time series' throughput).
@@ -180,7 +180,7 @@ impl Trial<'_> {
             route_weights: Default::default(),
             service_latency: vec![LatencyHistogram::default(); model.services.len()],
             route_latency: LatencyHistogram::default(),
-            local: HashMap::new(),
+            local: FxHashMap::default(),
             busy_total_s: vec![0.0; model.services.len()],
             completions_total: 0.0,
         }));

@@ -16,8 +16,9 @@
 //! the chance to wait, to be dropped, and the mean wait, the wait scaled by (1 + cv²)/2
 //! for general service times (Allen–Cunneen); the wait is 0 with the chance not to
 //! wait and otherwise exponential with that mean (exact for M/M/c). The visit time is
-//! that wait plus an independent service time: every pair of the service's atoms and
-//! the wait's (at the coarse levels), re-read at the standard levels (see `atoms.rs`).
+//! that wait plus an independent service time, whose quantiles at the standard levels
+//! follow exactly from the service's atoms (`Atoms::plus_exponential`); `power_of_two`'s
+//! wait, a mixture of Erlangs, is convolved pairwise at the coarse levels (`atoms.rs`).
 //! Utilisation at or above 1 is overload: offered load at or above the slots of a queue
 //! without a `queue_limit` (with one, the queue stays finite and drops the excess).
 
@@ -184,14 +185,11 @@ fn queue(
     };
     // A chance to wait below 1e-5 moves no reported percentile (p999 is 1e-3 from the
     // top), so the visit time is then the service time itself; the mean wait counts it.
-    let wait_if_waiting = (wait_probability > 1e-5 && wait_mean_s.is_finite()).then(|| {
-        // Exponential with the conditional mean (exact for M/M/c).
-        let mean_if_waiting = wait_mean_s / wait_probability;
-        coarse_levels()
-            .iter()
-            .map(|&(u, w)| (-mean_if_waiting * (1.0 - u).ln(), w))
-            .collect()
-    });
+    // Exponential with the conditional mean (exact for M/M/c).
+    let wait_if_waiting =
+        (wait_probability > 1e-5 && wait_mean_s.is_finite()).then(|| WaitShape::Exponential {
+            mean_s: wait_mean_s / wait_probability,
+        });
     settle(
         svc,
         rate,
@@ -210,13 +208,21 @@ fn queue(
 
 /// How visits fare in a queue before service: overload, the dropped share, and among
 /// visits not dropped the chance to wait, the mean wait, and the wait of those that wait
-/// (at the coarse levels; `None` when the chance is negligible).
+/// (`None` when the chance is negligible).
 struct Waiting {
     overloaded: bool,
     dropped_share: f64,
     wait_probability: f64,
     wait_mean_s: f64,
-    wait_if_waiting: Option<Vec<(f64, f64)>>,
+    wait_if_waiting: Option<WaitShape>,
+}
+
+/// The distribution of the wait of visits that wait.
+enum WaitShape {
+    /// Exponential: added to the service time exactly (`Atoms::plus_exponential`).
+    Exponential { mean_s: f64 },
+    /// Atoms at the coarse levels, convolved with the service time's.
+    Atoms(Vec<(f64, f64)>),
 }
 
 /// The state's figures from its waiting, for `rate` visits a second on `slots` slots
@@ -257,7 +263,10 @@ fn settle(
         };
     }
     let mut sojourn = match wait_if_waiting {
-        Some(waits) => {
+        Some(WaitShape::Exponential { mean_s }) => {
+            Arc::new(service.plus_exponential(wait_probability, mean_s))
+        }
+        Some(WaitShape::Atoms(waits)) => {
             let mut wait = vec![(0.0, 1.0 - wait_probability)];
             wait.extend(waits.into_iter().map(|(v, w)| (v, w * wait_probability)));
             Arc::new(service.convolve(&Atoms(wait)))
@@ -321,13 +330,15 @@ fn two_choices(
         .sum();
     let wait_if_waiting = (wait_probability > 1e-5).then(|| {
         let conditional: Vec<f64> = phases.iter().map(|p| p / wait_probability).collect();
-        coarse_levels()
-            .iter()
-            .map(|&(u, w)| {
-                let x = choices::erlang_mixture_quantile(&conditional, u);
-                (x * departure_s, w)
-            })
-            .collect()
+        WaitShape::Atoms(
+            coarse_levels()
+                .iter()
+                .map(|&(u, w)| {
+                    let x = choices::erlang_mixture_quantile(&conditional, u);
+                    (x * departure_s, w)
+                })
+                .collect(),
+        )
     });
     settle(
         svc,

@@ -2,7 +2,7 @@
 //! end to end, and, per state met, the expected completions that become the latency
 //! histograms.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::hash::Hash;
 
 use super::atoms::Atoms;
@@ -15,7 +15,7 @@ use crate::time::SimTime;
 /// Expected completions per state. States are numbered when first met, so adding a span
 /// is arithmetic, not hashing.
 pub struct Weights<K> {
-    index: HashMap<K, usize>,
+    index: FxHashMap<K, usize>,
     keys: Vec<K>,
     weight: Vec<f64>,
     /// Per state: the share of its completions slower than the SLO target, once asked.
@@ -25,7 +25,7 @@ pub struct Weights<K> {
 impl<K> Default for Weights<K> {
     fn default() -> Self {
         Weights {
-            index: HashMap::new(),
+            index: FxHashMap::default(),
             keys: Vec::new(),
             weight: Vec::new(),
             slow: Vec::new(),
