@@ -321,9 +321,10 @@ impl Trial<'_> {
             sc.last_activity = Some(now);
         }
         if desired > current {
-            let mut slots = FreeSlots::new(&self.model.services[s], &self.pools[s]);
             for _ in current..desired {
-                let Some(i) = slots.take() else { break };
+                let Some(i) = self.pools[s].next_launch_slot() else {
+                    break;
+                };
                 self.launch_into(now, s, i);
             }
         }
@@ -486,7 +487,7 @@ impl Trial<'_> {
             return;
         }
         self.terminate(now, s, i);
-        if let Some(j) = FreeSlots::new(&self.model.services[s], &self.pools[s]).take() {
+        if let Some(j) = self.pools[s].next_launch_slot() {
             self.launch_into(now, s, j);
         }
     }
@@ -536,58 +537,6 @@ impl Trial<'_> {
         self.terminated_since_sweep = 0;
         let pools = &self.pools;
         self.queue.retain(|_, e| !stale(pools, e));
-    }
-}
-
-/// Where launches go: the free slot in the zone with the fewest provisioned nodes, among
-/// slots not inside a failed or cut-off domain if there are any (ties: lowest slot).
-/// Worked out once per scaling action (O(slots)), then O(zones) per launch.
-struct FreeSlots {
-    /// Per zone (0: no zone): provisioned nodes, and its free slots, usable ones and the
-    /// others, lowest last (popped first).
-    load: Vec<usize>,
-    usable: Vec<Vec<usize>>,
-    unusable: Vec<Vec<usize>>,
-}
-
-impl FreeSlots {
-    fn new(svc: &crate::model::ServiceModel, pool: &crate::model::pool::Pool) -> FreeSlots {
-        let zone = |j: usize| match svc.node_zone[j] {
-            u32::MAX => 0,
-            z => z as usize + 1,
-        };
-        let zones = (0..svc.slots).map(zone).max().map_or(1, |z| z + 1);
-        let mut free = FreeSlots {
-            load: vec![0; zones],
-            usable: vec![Vec::new(); zones],
-            unusable: vec![Vec::new(); zones],
-        };
-        for j in (0..svc.slots).rev() {
-            let z = zone(j);
-            if pool.life[j] != Life::Off {
-                free.load[z] += 1;
-            } else if pool.down[j] == 0 && pool.cut_off[j] == 0 {
-                free.usable[z].push(j);
-            } else {
-                free.unusable[z].push(j);
-            }
-        }
-        free
-    }
-
-    /// The next slot to launch into, counted as provisioned from now on.
-    fn take(&mut self) -> Option<usize> {
-        for lists in [&mut self.usable, &mut self.unusable] {
-            let best = (0..lists.len())
-                .filter_map(|z| lists[z].last().map(|&j| (self.load[z], j, z)))
-                .min();
-            if let Some((_, j, z)) = best {
-                lists[z].pop();
-                self.load[z] += 1;
-                return Some(j);
-            }
-        }
-        None
     }
 }
 

@@ -22,6 +22,7 @@ mod slo;
 mod trial;
 mod visit;
 mod workload;
+mod zone_slots;
 
 use crate::dist::{Dist, DistSpec};
 use crate::scenario::{

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 
 use rand::RngExt;
 
+use super::zone_slots::ZoneSlots;
 use super::{CauseId, ServiceModel, streams};
 use crate::engine::{SimRng, stream_rng};
 use crate::metrics::{IntervalHistogram, LatencyHistogram, TimeWeighted};
@@ -100,6 +101,8 @@ pub struct Pool {
     pub life: Vec<Life>,
     /// Node slots in each life, indexed by `Life as usize`.
     life_counts: [u32; 4],
+    /// Off slots and provisioned nodes per zone: where launches go.
+    zone_slots: ZoneSlots,
     /// Per node slot: bumped when the node is terminated, so its pending failure, repair,
     /// boot and drain events go stale.
     pub node_gen: Vec<u32>,
@@ -200,6 +203,7 @@ impl Pool {
             last_cause: vec![0; n],
             epoch: vec![0; n],
             was_working: (0..n).map(|i| i < active).collect(),
+            zone_slots: ZoneSlots::new(&svc.node_zone, |j| life[j] == Life::Off),
             life,
             life_counts,
             node_gen: vec![0; n],
@@ -323,8 +327,18 @@ impl Pool {
         let was_warming = self.is_warming(i);
         self.life_counts[self.life[i] as usize] -= 1;
         self.life_counts[life as usize] += 1;
+        if (self.life[i] == Life::Off) != (life == Life::Off) {
+            self.zone_slots.set_free(i, life == Life::Off);
+        }
         self.life[i] = life;
         self.count_warming(i, was_warming);
+    }
+
+    /// The slot the next launch takes: free, in the zone with the fewest provisioned
+    /// nodes, outside failed and cut-off domains if any slot is (ties: the lowest slot).
+    pub fn next_launch_slot(&self) -> Option<usize> {
+        self.zone_slots
+            .next(|j| self.down[j] == 0 && self.cut_off[j] == 0)
     }
 
     /// Whether node `i` has been healthy since its launch.
