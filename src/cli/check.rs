@@ -15,7 +15,7 @@ pub struct CheckArgs {
 }
 
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    match super::load_or_report(&args.file, &args.set) {
+    match super::load_or_report(&args.file, &super::command_line(&args.set)) {
         Ok(s) => {
             println!(
                 "{}: ok ({} services, {} trials)",

@@ -9,6 +9,7 @@ mod schema;
 mod sweep;
 mod validate;
 
+use crate::scenario::Change;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -43,6 +44,30 @@ enum Command {
     Validate(validate::ValidateArgs),
 }
 
+/// A `[sweep]` or `[plan]` table's error, placed at the entry it is about.
+fn located(
+    file: &std::path::Path,
+    text: &str,
+    table: &'static str,
+    e: crate::sweep::SweepError,
+) -> anyhow::Error {
+    let place = match &e {
+        crate::sweep::SweepError::Values { key, .. } => key
+            .strip_prefix(&format!("{table}."))
+            .and_then(|k| crate::scenario::table_entry_place(text, table, k)),
+        _ => None,
+    };
+    match place {
+        Some((line, column)) => anyhow::anyhow!("{}:{line}:{column}: {e}", file.display()),
+        None => anyhow::anyhow!("{}: {e}", file.display()),
+    }
+}
+
+/// `--set KEY=VALUE` arguments as changes.
+fn command_line(sets: &[String]) -> Vec<Change> {
+    sets.iter().map(Change::command_line).collect()
+}
+
 /// Runs the parsed command; the exit code says whether it succeeded.
 pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -57,13 +82,13 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Reads a scenario with `--set` overrides, printing every problem on stderr when it is
-/// invalid.
+/// Reads a scenario with changes (`--set`, or a sweep's or plan's values), printing every
+/// problem on stderr when it is invalid.
 fn load_or_report(
     path: &std::path::Path,
-    overrides: &[String],
+    changes: &[Change],
 ) -> Result<crate::scenario::Scenario, ExitCode> {
-    crate::scenario::load_with_overrides(path, overrides).map_err(|diagnostics| {
+    crate::scenario::load_with_changes(path, changes).map_err(|diagnostics| {
         eprintln!("{diagnostics}");
         let n = diagnostics.len();
         eprintln!(

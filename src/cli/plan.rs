@@ -8,6 +8,7 @@ use crate::model::Model;
 use crate::montecarlo::{self, Plan};
 use crate::plan::{self, MAX_COMBINATIONS, Targets, Variable};
 use crate::report::{self, OutputDir, PlanResult, format_number};
+use crate::scenario::Change;
 
 /// Arguments of `nines plan`.
 #[derive(Debug, clap::Args)]
@@ -35,7 +36,7 @@ pub struct PlanArgs {
 pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(args.threads != Some(0), "--threads must be at least 1");
     anyhow::ensure!(args.trials != Some(0), "--trials must be at least 1");
-    let base = match super::load_or_report(&args.file, &args.set) {
+    let base = match super::load_or_report(&args.file, &super::command_line(&args.set)) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
@@ -53,6 +54,9 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         "[plan]: the choices and smaller integer ranges make {} combinations (at most {MAX_COMBINATIONS}); narrow them",
         plan::combinations(&vars)
     );
+    if let Err(code) = check_values(&args.file, &args.set, &vars) {
+        return Ok(code);
+    }
     let trials = args.trials.unwrap_or(base.run.trials);
     let out_dir = args
         .out
@@ -62,8 +66,7 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let mut failure: Option<ExitCode> = None;
     let evaluated = plan::search(&vars, |design| {
         let sets = plan::assignments(&vars, design);
-        let all: Vec<String> = args.set.iter().cloned().chain(sets.clone()).collect();
-        let scenario = match super::load_or_report(&args.file, &all) {
+        let scenario = match super::load_or_report(&args.file, &changes(&args.set, &sets)) {
             Ok(s) => s,
             Err(code) => {
                 failure = Some(code);
@@ -114,6 +117,13 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The command line's `--set`, then a design's assignments from `[plan]`.
+fn changes(set: &[String], design: &[String]) -> Vec<Change> {
+    let mut all = super::command_line(set);
+    all.extend(design.iter().map(|a| Change::from_table("plan", a)));
+    all
+}
+
 fn variables(file: &Path) -> anyhow::Result<Vec<Variable>> {
     let text =
         std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
@@ -124,7 +134,22 @@ fn variables(file: &Path) -> anyhow::Result<Vec<Variable>> {
             file.display()
         ),
     };
-    Ok(plan::variables_from_table(&table)?)
+    plan::variables_from_table(&table).map_err(|e| super::located(file, &text, "plan", e))
+}
+
+/// Checks every value of every variable (the others at their first value) before any
+/// design runs, so that a bad choice is reported before the search spends time.
+fn check_values(file: &Path, set: &[String], vars: &[Variable]) -> Result<(), ExitCode> {
+    let first: Vec<usize> = vec![0; vars.len()];
+    for (v, var) in vars.iter().enumerate() {
+        for i in 0..var.values.len() {
+            let mut design = first.clone();
+            design[v] = i;
+            let sets = plan::assignments(vars, &design);
+            super::load_or_report(file, &changes(set, &sets))?;
+        }
+    }
+    Ok(())
 }
 
 /// The designs evaluated, cheapest first, and the answer with how sure it is.

@@ -49,7 +49,7 @@ pub struct RunArgs {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let mut scenario = match super::load_or_report(&args.file, &args.set) {
+    let mut scenario = match super::load_or_report(&args.file, &super::command_line(&args.set)) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use crate::model::Model;
 use crate::montecarlo::{self, Plan};
 use crate::report::{self, OutputDir, SweepResult};
+use crate::scenario::{Change, ChangeSource};
 use crate::sweep::{self, Axis};
 
 /// Arguments of `nines sweep`.
@@ -35,7 +36,7 @@ pub struct SweepArgs {
 pub fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(args.threads != Some(0), "--threads must be at least 1");
     anyhow::ensure!(args.trials != Some(0), "--trials must be at least 1");
-    let axes = axes(&args)?;
+    let (axes, sources) = axes(&args)?;
     anyhow::ensure!(
         !axes.is_empty(),
         "nothing to sweep: give --set KEY=VALUES or a [sweep] table in {}",
@@ -45,7 +46,12 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let mut scenarios = Vec::new();
     for point in sweep::grid(&axes) {
         let sets = sweep::assignments(&axes, &point);
-        match super::load_or_report(&args.file, &sets) {
+        let changes: Vec<Change> = sets
+            .into_iter()
+            .zip(&sources)
+            .map(|(assignment, &source)| Change { assignment, source })
+            .collect();
+        match super::load_or_report(&args.file, &changes) {
             Ok(s) => scenarios.push((point, s)),
             Err(code) => return Ok(code),
         }
@@ -98,8 +104,9 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The file's `[sweep]` axes, then the command line's (which replace a same-key axis).
-fn axes(args: &SweepArgs) -> anyhow::Result<Vec<Axis>> {
+/// The file's `[sweep]` axes, then the command line's (which replace a same-key axis),
+/// each with where it was given.
+fn axes(args: &SweepArgs) -> anyhow::Result<(Vec<Axis>, Vec<ChangeSource>)> {
     let text = std::fs::read_to_string(&args.file)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
     let mut axes = match text
@@ -107,7 +114,9 @@ fn axes(args: &SweepArgs) -> anyhow::Result<Vec<Axis>> {
         .ok()
         .and_then(|mut d| d.remove("sweep"))
     {
-        Some(toml::Value::Table(t)) => sweep::axes_from_table(&t)?,
+        Some(toml::Value::Table(t)) => {
+            sweep::axes_from_table(&t).map_err(|e| super::located(&args.file, &text, "sweep", e))?
+        }
         _ => Vec::new(),
     };
     let mut given = Vec::new();
@@ -116,8 +125,10 @@ fn axes(args: &SweepArgs) -> anyhow::Result<Vec<Axis>> {
     }
     sweep::check_distinct(&given)?;
     axes.retain(|a| given.iter().all(|g| g.key != a.key));
+    let mut sources = vec![ChangeSource::Table("sweep"); axes.len()];
+    sources.resize(axes.len() + given.len(), ChangeSource::CommandLine);
     axes.extend(given);
-    Ok(axes)
+    Ok((axes, sources))
 }
 
 /// One line of a point's headline metrics.

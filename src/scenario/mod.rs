@@ -23,7 +23,10 @@ mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics, KeyPath, Segment};
 pub use load::{load, parse};
-pub use overrides::{apply as apply_override, load_with_overrides};
+pub use overrides::{
+    Change, ChangeSource, apply as apply_override, load_with_changes, load_with_overrides,
+    table_entry_place,
+};
 pub use raw::Fidelity;
 pub use schema::json_schema;
 pub use validate::{MAX_NODES, MAX_SAMPLES, MAX_TRIALS};

@@ -7,19 +7,75 @@
 //! names and keeps the others. VALUE is read as a TOML
 //! value (`4`, `0.5`, `"2h"`, `["a", "b"]`, `{ mode = "quorum" }`); a bare word that is not
 //! valid TOML is taken as a string (`round_robin`). The changed document is then validated
-//! like a file, so a bad value gets the usual diagnostic, with its key path.
+//! like a file, so a bad value gets the usual diagnostic, with its key path, placed at the
+//! change that set it (a `[sweep]` or `[plan]` entry's line and column, or the command
+//! line), and any other problem at its key in the file.
 
 use std::path::Path;
 
+use toml::de::DeTable;
 use toml::{Table, Value};
 
-use super::diagnostic::{Diagnostic, Diagnostics};
+use super::diagnostic::{Diagnostic, Diagnostics, KeyPath, LineIndex};
+use super::spans::SpanMap;
 use super::{Scenario, parse};
 
-/// Reads the scenario at `path`, applies `overrides` (each `KEY=VALUE`) in order, and
-/// validates the result.
+/// Where a change to a scenario was given, for the diagnostics it causes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeSource {
+    /// `--set` on the command line.
+    CommandLine,
+    /// The entry for the change's key in the file's table of this name (`"sweep"`,
+    /// `"plan"`).
+    Table(&'static str),
+}
+
+/// A change to a scenario before it is validated: `KEY=VALUE`, and where it was given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub assignment: String,
+    pub source: ChangeSource,
+}
+
+impl Change {
+    /// `--set KEY=VALUE`.
+    pub fn command_line(assignment: impl Into<String>) -> Change {
+        Change {
+            assignment: assignment.into(),
+            source: ChangeSource::CommandLine,
+        }
+    }
+
+    /// `KEY=VALUE` from the file's `[table]`.
+    pub fn from_table(table: &'static str, assignment: impl Into<String>) -> Change {
+        Change {
+            assignment: assignment.into(),
+            source: ChangeSource::Table(table),
+        }
+    }
+
+    /// How a message names the change: `--set KEY=VALUE` or `[sweep] KEY=VALUE`.
+    fn describe(&self) -> String {
+        match self.source {
+            ChangeSource::CommandLine => format!("--set {}", self.assignment),
+            ChangeSource::Table(table) => format!("[{table}] {}", self.assignment),
+        }
+    }
+}
+
+/// Reads the scenario at `path`, applies `overrides` (each `--set KEY=VALUE`) in order,
+/// and validates the result.
 pub fn load_with_overrides(path: &Path, overrides: &[String]) -> Result<Scenario, Diagnostics> {
-    if overrides.is_empty() {
+    let changes: Vec<Change> = overrides.iter().map(Change::command_line).collect();
+    load_with_changes(path, &changes)
+}
+
+/// Reads the scenario at `path`, applies `changes` in order, and validates the result. A
+/// problem with a value a change set is placed at the change (its `[sweep]` or `[plan]`
+/// entry in the file, or the command line) and names it; any other problem is placed at
+/// its key in the file.
+pub fn load_with_changes(path: &Path, changes: &[Change]) -> Result<Scenario, Diagnostics> {
+    if changes.is_empty() {
         return super::load(path);
     }
     let text = std::fs::read_to_string(path)
@@ -29,25 +85,110 @@ pub fn load_with_overrides(path: &Path, overrides: &[String]) -> Result<Scenario
         // Let the ordinary reader report the syntax error with its place.
         Err(_) => return parse(&text, path),
     };
-    for o in overrides {
-        apply(&mut doc, o)
-            .map_err(|(key, msg)| file_error(path, &key, format!("--set {o}: {msg}")))?;
+    let places = Places::new(&text);
+    let mut targets = Vec::with_capacity(changes.len());
+    for change in changes {
+        let target = apply(&mut doc, &change.assignment).map_err(|(key, msg)| {
+            let mut d = file_error(path, &key, format!("{}: {msg}", change.describe()));
+            (d.items[0].line, d.items[0].column) = places.entry(change).unwrap_or((0, 0));
+            d
+        })?;
+        targets.push((target.to_string(), change));
     }
     let changed = toml::to_string(&doc).expect("a TOML table serialises");
-    // Places in diagnostics refer to the file as changed by the overrides.
-    let label = format!("{} (with --set)", path.display());
-    parse(&changed, &path.with_file_name(label)).map_err(|mut d| {
-        for item in &mut d.items {
-            item.file = path.to_path_buf();
-            item.message = format!("{} (after --set)", item.message);
-            item.line = 0;
+    parse(&changed, path).map_err(|mut d| {
+        for item in d.items.iter_mut().filter(|i| i.file == path) {
+            relocate(item, &places, &targets);
         }
-        d
+        d.finish()
     })
 }
 
-/// Splits `KEY=VALUE` and sets it in `doc`; errors carry the key and a message.
-pub fn apply(doc: &mut Table, assignment: &str) -> Result<(), (String, String)> {
+/// Where the entry for `key` of the file's `[table]` is written in `text` (1-based line and
+/// column), if it is.
+pub fn table_entry_place(text: &str, table: &'static str, key: &str) -> Option<(usize, usize)> {
+    Places::new(text).entry(&Change::from_table(table, format!("{key}=")))
+}
+
+/// Places a problem found in the changed document in the file: at the change that set
+/// its value (the last one), else at its key in the file, naming the changes inside it.
+fn relocate(item: &mut Diagnostic, places: &Places<'_>, targets: &[(String, &Change)]) {
+    let at = item.key_path.as_str();
+    let place = match targets.iter().rev().find(|(t, _)| within(at, t)) {
+        Some((_, change)) => {
+            item.message = format!("{} (set by {})", item.message, change.describe());
+            places.entry(change)
+        }
+        None => {
+            let inside: Vec<String> = targets
+                .iter()
+                .filter(|(t, _)| within(t, at))
+                .map(|(_, c)| c.describe())
+                .collect();
+            if !inside.is_empty() {
+                item.message = format!("{} (after {})", item.message, inside.join(", "));
+            }
+            places.path(at)
+        }
+    };
+    (item.line, item.column) = place.unwrap_or((0, 0));
+}
+
+/// Whether the key path shown as `path` is `outer` or lies inside it.
+fn within(path: &str, outer: &str) -> bool {
+    outer.is_empty()
+        || path
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+}
+
+/// Lines and columns of the keys of the file as written.
+struct Places<'a> {
+    index: LineIndex<'a>,
+    spans: SpanMap,
+}
+
+impl<'a> Places<'a> {
+    fn new(text: &'a str) -> Places<'a> {
+        let spans = DeTable::parse(text)
+            .map(|root| SpanMap::build(root.get_ref()))
+            .unwrap_or_default();
+        Places {
+            index: LineIndex::new(text),
+            spans,
+        }
+    }
+
+    /// Where the key path shown as `shown` is in the file, if it is there.
+    fn path(&self, shown: &str) -> Option<(usize, usize)> {
+        let span = self.spans.find(shown)?;
+        Some(self.index.line_col(span.start))
+    }
+
+    /// Where a change from a table is written: its key, quoted (`"services.web.nodes"`) or
+    /// dotted, or failing that the table; `None` for the command line.
+    fn entry(&self, change: &Change) -> Option<(usize, usize)> {
+        let ChangeSource::Table(table) = change.source else {
+            return None;
+        };
+        let key = change
+            .assignment
+            .split_once('=')
+            .map_or("", |(k, _)| k.trim());
+        let table = KeyPath::root().key(table);
+        let quoted = table.key(key);
+        let dotted = key.split('.').fold(table.clone(), |p, seg| p.key(seg));
+        let path = [quoted, dotted]
+            .into_iter()
+            .find(|p| self.spans.has(p))
+            .unwrap_or(table);
+        Some(self.index.line_col(self.spans.key(&path).start))
+    }
+}
+
+/// Splits `KEY=VALUE` and sets it in `doc`; returns the key path it set (names of
+/// elements resolved to indexes); errors carry the key and a message.
+pub fn apply(doc: &mut Table, assignment: &str) -> Result<KeyPath, (String, String)> {
     let Some((key, value)) = assignment.split_once('=') else {
         return Err((
             String::new(),
@@ -65,6 +206,7 @@ pub fn apply(doc: &mut Table, assignment: &str) -> Result<(), (String, String)> 
         .expect("split yields at least one segment");
     let mut table = doc;
     let mut walked = String::new();
+    let mut target = KeyPath::root();
     let mut rest = parents.iter().peekable();
     while let Some(seg) = rest.next() {
         walked = if walked.is_empty() {
@@ -72,6 +214,7 @@ pub fn apply(doc: &mut Table, assignment: &str) -> Result<(), (String, String)> 
         } else {
             format!("{walked}.{seg}")
         };
+        target = target.key(seg);
         let entry = table
             .entry(seg.to_string())
             .or_insert_with(|| Value::Table(Table::new()));
@@ -81,10 +224,11 @@ pub fn apply(doc: &mut Table, assignment: &str) -> Result<(), (String, String)> 
                 let Some(which) = rest.next() else {
                     // `services.db={ nodes = 2, ... }`: the keys given replace the element's.
                     if let Value::Table(keys) = &value
-                        && let Some(el) = element(items, last)
+                        && let Some(i) = element(items, last)
                     {
+                        let el = items[i].as_table_mut().expect("element() found a table");
                         el.extend(keys.clone());
-                        return Ok(());
+                        return Ok(target.index(i));
                     }
                     return Err((
                         key.into(),
@@ -100,7 +244,7 @@ pub fn apply(doc: &mut Table, assignment: &str) -> Result<(), (String, String)> 
                     .filter_map(|v| v.get("name").and_then(Value::as_str))
                     .map(str::to_string)
                     .collect();
-                element(items, which).ok_or_else(|| {
+                let i = element(items, which).ok_or_else(|| {
                     (
                         key.to_string(),
                         format!(
@@ -108,22 +252,25 @@ pub fn apply(doc: &mut Table, assignment: &str) -> Result<(), (String, String)> 
                             names.join(", ")
                         ),
                     )
-                })?
+                })?;
+                target = target.index(i);
+                items[i].as_table_mut().expect("element() found a table")
             }
             _ => return Err((key.into(), format!("{walked} is not a table"))),
         };
     }
     table.insert(last.to_string(), value);
-    Ok(())
+    Ok(target.key(last))
 }
 
-/// The element of an array of tables with `name = which`, or at index `which`.
-fn element<'a>(items: &'a mut [Value], which: &str) -> Option<&'a mut Table> {
+/// The index of the element of an array of tables with `name = which`, or at index
+/// `which`.
+fn element(items: &[Value], which: &str) -> Option<usize> {
     let by_name = items
         .iter()
         .position(|v| v.get("name").and_then(Value::as_str) == Some(which));
     let i = by_name.or_else(|| which.parse::<usize>().ok())?;
-    items.get_mut(i)?.as_table_mut()
+    items.get(i)?.as_table().map(|_| i)
 }
 
 /// A TOML value, or the text as a string when it is not one.

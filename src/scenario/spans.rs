@@ -131,6 +131,20 @@ impl SpanMap {
         }
     }
 
+    /// The value of the path that prints as `shown` (`services[0].nodes`), if the
+    /// document has it.
+    pub(crate) fn find(&self, shown: &str) -> Option<Range<usize>> {
+        self.places
+            .iter()
+            .find(|(path, _)| path.to_string() == shown)
+            .map(|(_, (_, value))| value.clone())
+    }
+
+    /// Whether the document has `path`.
+    pub(crate) fn has(&self, path: &KeyPath) -> bool {
+        self.places.contains_key(path)
+    }
+
     /// The key of `path` (its value for array elements), or its nearest enclosing value.
     pub(crate) fn key(&self, path: &KeyPath) -> Range<usize> {
         match self.places.get(path) {

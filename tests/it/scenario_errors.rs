@@ -884,3 +884,122 @@ fn the_documented_example_is_valid() {
     assert_eq!(s.services.len(), 2);
     assert_eq!(s.services[0].calls, vec![1]);
 }
+
+/// Writes `text` to a fresh file in a temporary directory named for `test`.
+fn scenario_file(test: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("nines-errors-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("web.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs nines with `args`; returns its exit code, stdout and stderr.
+fn nines(args: &[&str]) -> (i32, String, String) {
+    let out = assert_cmd::Command::cargo_bin("nines")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (
+        out.status.code().unwrap(),
+        text(out.stdout),
+        text(out.stderr),
+    )
+}
+
+#[test]
+fn a_bad_sweep_value_is_reported_at_its_sweep_entry() {
+    // Line 15 is the [sweep] entry, quoted or dotted; the value it sets is named, and no
+    // --set is mentioned (none was given).
+    for (entry, column) in [(r#""services.web.nodes""#, 1), ("services.web.nodes", 14)] {
+        let text = format!("{BASE}\n[sweep]\n{entry} = [1, 2, \"x\"]\n");
+        let file = scenario_file("sweep", &text);
+        let out = file.with_file_name("out");
+        let (code, stdout, stderr) = nines(&[
+            "sweep",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stdout.is_empty(), "no point ran: {stdout}");
+        let first = stderr.lines().next().unwrap();
+        assert!(
+            first.starts_with(&format!(
+                "{}:15:{column}: services[0].nodes: ",
+                file.display()
+            )),
+            "{first}"
+        );
+        assert!(
+            first.ends_with(r#"(set by [sweep] services.web.nodes="x")"#),
+            "{first}"
+        );
+        assert!(!stderr.contains("--set"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_sweep_table_entry_that_is_not_a_list_is_reported_at_its_line() {
+    let text = format!("{BASE}\n[sweep]\n\"services.web.nodes\" = 5\n");
+    let file = scenario_file("sweep-entry", &text);
+    let (code, _, stderr) = nines(&["sweep", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(&format!(
+            "{}:15:1: sweep.services.web.nodes: expected",
+            file.display()
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_plan_choice_is_reported_at_its_entry_before_any_design_runs() {
+    let text = format!(
+        "{BASE}\n[slo]\navailability = 0.99\n\n[plan]\n\"services.web.nodes\" = [1, 2]\n\"services.web.balancer\" = [\"random\", \"fastest\"]\n"
+    );
+    let file = scenario_file("plan", &text);
+    let (code, stdout, stderr) = nines(&["plan", file.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "no design ran: {stdout}");
+    let first = stderr.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!("{}:19:1: services[0].balancer: ", file.display())),
+        "{first}"
+    );
+    assert!(
+        first.ends_with(r#"(set by [plan] services.web.balancer="fastest")"#),
+        "{first}"
+    );
+}
+
+#[test]
+fn set_names_the_change_and_other_problems_keep_their_place_in_the_file() {
+    let text = BASE.replace("rate = 10", "rate = -1");
+    let file = scenario_file("set", &text);
+    let (code, _, stderr) = nines(&[
+        "check",
+        file.to_str().unwrap(),
+        "--set",
+        "services.web.nodes=x",
+    ]);
+    assert_eq!(code, 2);
+    let lines: Vec<&str> = stderr.lines().collect();
+    // The value --set gave has no line in the file; the file's own problem keeps its place.
+    assert!(
+        lines.iter().any(
+            |l| l.starts_with(&format!("{}: services[0].nodes: ", file.display()))
+                && l.ends_with("(set by --set services.web.nodes=x)")
+        ),
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("{}:8:8: workload.rate: ", file.display()))),
+        "{stderr}"
+    );
+}
