@@ -54,9 +54,6 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         "[plan]: the choices and smaller integer ranges make {} combinations (at most {MAX_COMBINATIONS}); narrow them",
         plan::combinations(&vars)
     );
-    if let Err(code) = check_values(&args.file, &args.set, &vars) {
-        return Ok(code);
-    }
     let trials = args.trials.unwrap_or(base.run.trials);
     let out_dir = args
         .out
@@ -135,21 +132,6 @@ fn variables(file: &Path) -> anyhow::Result<Vec<Variable>> {
         ),
     };
     plan::variables_from_table(&table).map_err(|e| super::located(file, &text, "plan", e))
-}
-
-/// Checks every value of every variable (the others at their first value) before any
-/// design runs, so that a bad choice is reported before the search spends time.
-fn check_values(file: &Path, set: &[String], vars: &[Variable]) -> Result<(), ExitCode> {
-    let first: Vec<usize> = vec![0; vars.len()];
-    for (v, var) in vars.iter().enumerate() {
-        for i in 0..var.values.len() {
-            let mut design = first.clone();
-            design[v] = i;
-            let sets = plan::assignments(vars, &design);
-            super::load_or_report(file, &changes(set, &sets))?;
-        }
-    }
-    Ok(())
 }
 
 /// The designs evaluated, cheapest first, and the answer with how sure it is.

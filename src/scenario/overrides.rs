@@ -88,17 +88,19 @@ pub fn load_with_changes(path: &Path, changes: &[Change]) -> Result<Scenario, Di
     let places = Places::new(&text);
     let mut targets = Vec::with_capacity(changes.len());
     for change in changes {
-        let target = apply(&mut doc, &change.assignment).map_err(|(key, msg)| {
+        let set = apply(&mut doc, &change.assignment).map_err(|(key, msg)| {
             let mut d = file_error(path, &key, format!("{}: {msg}", change.describe()));
             (d.items[0].line, d.items[0].column) = places.entry(change).unwrap_or((0, 0));
             d
         })?;
-        targets.push((target.to_string(), change));
+        targets.extend(set.iter().map(|t| (t.to_string(), change)));
     }
     let changed = toml::to_string(&doc).expect("a TOML table serialises");
     parse(&changed, path).map_err(|mut d| {
+        // The file's own problems, where a plain reading of it puts them.
+        let own = parse(&text, path).err().unwrap_or_default();
         for item in d.items.iter_mut().filter(|i| i.file == path) {
-            relocate(item, &places, &targets);
+            relocate(item, &own, &places, &targets);
         }
         d.finish()
     })
@@ -111,25 +113,41 @@ pub fn table_entry_place(text: &str, table: &'static str, key: &str) -> Option<(
 }
 
 /// Places a problem found in the changed document in the file: at the change that set
-/// its value (the last one), else at its key in the file, naming the changes inside it.
-fn relocate(item: &mut Diagnostic, places: &Places<'_>, targets: &[(String, &Change)]) {
-    let at = item.key_path.as_str();
-    let place = match targets.iter().rev().find(|(t, _)| within(at, t)) {
-        Some((_, change)) => {
-            item.message = format!("{} (set by {})", item.message, change.describe());
-            places.entry(change)
+/// its value (the last one); where a plain reading of the file puts it when the file has
+/// it too; at the change that brought its key when the file has no such key; else at its
+/// key in the file (or the nearest enclosing one), naming the changes inside it.
+fn relocate(
+    item: &mut Diagnostic,
+    own: &Diagnostics,
+    places: &Places<'_>,
+    targets: &[(String, &Change)],
+) {
+    let at = item.key_path.clone();
+    let set_by = |item: &mut Diagnostic, change: &Change| {
+        item.message = format!("{} (set by {})", item.message, change.describe());
+        places.entry(change)
+    };
+    let inside: Vec<&Change> = targets
+        .iter()
+        .filter(|(t, _)| within(t, &at))
+        .map(|(_, c)| *c)
+        .collect();
+    let place = if let Some((_, change)) = targets.iter().rev().find(|(t, _)| within(&at, t)) {
+        set_by(item, change)
+    } else if let Some(same) = own
+        .iter()
+        .find(|d| d.key_path == at && d.message == item.message)
+    {
+        Some((same.line, same.column)).filter(|&(line, _)| line > 0)
+    } else if let (Some(change), None) = (inside.last(), places.path(&at)) {
+        // A key the file does not have, which only a change can have brought.
+        set_by(item, change)
+    } else {
+        if !inside.is_empty() {
+            let named: Vec<String> = inside.iter().map(|c| c.describe()).collect();
+            item.message = format!("{} (after {})", item.message, named.join(", "));
         }
-        None => {
-            let inside: Vec<String> = targets
-                .iter()
-                .filter(|(t, _)| within(t, at))
-                .map(|(_, c)| c.describe())
-                .collect();
-            if !inside.is_empty() {
-                item.message = format!("{} (after {})", item.message, inside.join(", "));
-            }
-            places.path(at)
-        }
+        places.enclosing(&at)
     };
     (item.line, item.column) = place.unwrap_or((0, 0));
 }
@@ -165,6 +183,18 @@ impl<'a> Places<'a> {
         Some(self.index.line_col(span.start))
     }
 
+    /// Where the key path shown as `shown`, or failing that the nearest enclosing one, is
+    /// in the file.
+    fn enclosing(&self, shown: &str) -> Option<(usize, usize)> {
+        let mut path = shown;
+        loop {
+            if let Some(place) = self.path(path) {
+                return Some(place);
+            }
+            path = &path[..path.rfind(['.', '['])?];
+        }
+    }
+
     /// Where a change from a table is written: its key, quoted (`"services.web.nodes"`) or
     /// dotted, or failing that the table; `None` for the command line.
     fn entry(&self, change: &Change) -> Option<(usize, usize)> {
@@ -186,9 +216,10 @@ impl<'a> Places<'a> {
     }
 }
 
-/// Splits `KEY=VALUE` and sets it in `doc`; returns the key path it set (names of
-/// elements resolved to indexes); errors carry the key and a message.
-pub fn apply(doc: &mut Table, assignment: &str) -> Result<KeyPath, (String, String)> {
+/// Splits `KEY=VALUE` and sets it in `doc`; returns the key paths it set (names of
+/// elements resolved to indexes: one path, or one per key merged into an element); errors
+/// carry the key and a message.
+pub fn apply(doc: &mut Table, assignment: &str) -> Result<Vec<KeyPath>, (String, String)> {
     let Some((key, value)) = assignment.split_once('=') else {
         return Err((
             String::new(),
@@ -228,7 +259,8 @@ pub fn apply(doc: &mut Table, assignment: &str) -> Result<KeyPath, (String, Stri
                     {
                         let el = items[i].as_table_mut().expect("element() found a table");
                         el.extend(keys.clone());
-                        return Ok(target.index(i));
+                        let element = target.index(i);
+                        return Ok(keys.keys().map(|k| element.key(k)).collect());
                     }
                     return Err((
                         key.into(),
@@ -260,7 +292,7 @@ pub fn apply(doc: &mut Table, assignment: &str) -> Result<KeyPath, (String, Stri
         };
     }
     table.insert(last.to_string(), value);
-    Ok(target.key(last))
+    Ok(vec![target.key(last)])
 }
 
 /// The index of the element of an array of tables with `name = which`, or at index
