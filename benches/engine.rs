@@ -76,7 +76,9 @@ fn engine(c: &mut Criterion) {
     group.throughput(Throughput::Elements(events));
     for (label, nodes, concurrency) in [("10_nodes_x1", 10, 1), ("1_node_x10", 1, 10)] {
         let model = mm10(nodes, concurrency);
-        group.bench_function(label, |b| b.iter(|| run_trial(&model, 0)));
+        group.bench_function(label, |b| {
+            b.iter(|| run_trial(&model, 0).expect("no backlog"))
+        });
     }
     group.finish();
 }
@@ -90,12 +92,14 @@ fn availability(c: &mut Criterion) {
     );
     let scenario = nines::scenario::load(std::path::Path::new(path)).expect("valid bench scenario");
     let model = Model::new(&scenario);
-    let events = run_trial(&model, 0).metrics["sim_events"]
+    let events = run_trial(&model, 0).expect("no backlog").metrics["sim_events"]
         .value()
         .expect("defined") as u64;
     let mut group = c.benchmark_group("availability_100_nodes_one_year");
     group.throughput(Throughput::Elements(events));
-    group.bench_function("one_trial", |b| b.iter(|| run_trial(&model, 0)));
+    group.bench_function("one_trial", |b| {
+        b.iter(|| run_trial(&model, 0).expect("no backlog"))
+    });
     group.finish();
 }
 

@@ -16,7 +16,7 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use crate::metrics::{LatencyHistogram, TrialResult};
-use crate::model::{Model, run_trial};
+use crate::model::{Backlog, Model, run_trial};
 use crate::stats::{MetricSummary, add_durability, add_nines, summarize};
 
 /// Metrics the stopping rule watches (those defined in a run).
@@ -65,7 +65,7 @@ pub fn run(model: &Model, plan: &Plan, progress: Option<&ProgressBar>) -> anyhow
         let end = (start + plan.trials).min(plan.max_trials.max(plan.trials));
         for chunk_start in (start..end).step_by(CHUNK as usize) {
             let chunk = chunk_start..(chunk_start + CHUNK).min(end);
-            let (batch, batch_hists) = pool.install(|| run_batch(model, chunk, progress));
+            let (batch, batch_hists) = pool.install(|| run_batch(model, chunk, progress))?;
             gathered.add(batch, batch_hists);
         }
         let summary = gathered.summary();
@@ -92,7 +92,7 @@ pub fn run_shard(
     let mut results = Vec::with_capacity(indices.len());
     let mut histograms = BTreeMap::new();
     for chunk in indices.chunks(CHUNK as usize) {
-        let (batch, batch_hists) = pool.install(|| run_batch(model, chunk.to_vec(), progress));
+        let (batch, batch_hists) = pool.install(|| run_batch(model, chunk.to_vec(), progress))?;
         results.extend(batch);
         merge_into(&mut histograms, batch_hists);
     }
@@ -209,32 +209,38 @@ fn precise_enough(summary: &BTreeMap<String, MetricSummary>, target: f64) -> boo
 
 /// Trials `indices` (a range, or a shard's indices) in parallel. Observations come back in
 /// trial order; histograms are merged by integer addition, which does not depend on the
-/// order of merging.
+/// order of merging. A trial whose backlog outgrew the limit stops the batch (the error
+/// of the lowest such trial, whatever the thread count).
 pub fn run_batch<I: IntoParallelIterator<Item = u64>>(
     model: &Model,
     indices: I,
     progress: Option<&ProgressBar>,
-) -> (Vec<TrialResult>, BTreeMap<String, LatencyHistogram>) {
+) -> Result<(Vec<TrialResult>, BTreeMap<String, LatencyHistogram>), Backlog> {
+    type Batch = (Vec<TrialResult>, BTreeMap<String, LatencyHistogram>);
     let (mut trials, histograms) = indices
         .into_par_iter()
-        .map(|i| {
-            let mut result = run_trial(model, i);
+        .map(|i| -> Result<Batch, Backlog> {
+            let mut result = run_trial(model, i)?;
             let hists = std::mem::take(&mut result.histograms);
             if let Some(p) = progress {
                 p.inc(1);
             }
-            (vec![result], hists)
+            Ok((vec![result], hists))
         })
         .reduce(
-            || (Vec::new(), BTreeMap::new()),
-            |(mut a, mut ha), (b, hb)| {
-                a.extend(b);
-                merge_into(&mut ha, hb);
-                (a, ha)
+            || Ok((Vec::new(), BTreeMap::new())),
+            |a, b| match (a, b) {
+                (Ok((mut a, mut ha)), Ok((b, hb))) => {
+                    a.extend(b);
+                    merge_into(&mut ha, hb);
+                    Ok((a, ha))
+                }
+                (Err(e), Err(f)) => Err(if e.trial <= f.trial { e } else { f }),
+                (Err(e), _) | (_, Err(e)) => Err(e),
             },
-        );
+        )?;
     trials.sort_by_key(|t| t.trial);
-    (trials, histograms)
+    Ok((trials, histograms))
 }
 
 /// Adds every histogram of `from` into the same-named one of `into`.

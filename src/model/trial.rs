@@ -20,6 +20,30 @@ use crate::metrics::{LatencyHistogram, Observation, TimeWeighted, TrialResult};
 use crate::scenario::Fidelity;
 use crate::time::SimTime;
 
+/// Requests a trial may hold in the system at once. Past this the offered load has
+/// outrun the services long enough that the run simulates a growing backlog rather than
+/// the design, and memory would soon run out (about 100 bytes a request): the trial
+/// stops with a [`Backlog`] error instead.
+pub const MAX_IN_SYSTEM: u64 = 10_000_000;
+
+/// A trial stopped because its requests piled up past [`MAX_IN_SYSTEM`].
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error(
+    "trial {trial}: {in_system} requests in the system at {at_s:.0} s ({queued} of them queued at \
+     `{service}`): the offered load outruns what the services serve, so the backlog grows \
+     without bound (nines stops past {MAX_IN_SYSTEM}). Give `{service}` a queue_limit (the \
+     excess is then dropped and counted), more nodes or concurrency, or run with \
+     fidelity = \"capacity\", where overload is a state rather than a backlog"
+)]
+pub struct Backlog {
+    pub trial: u64,
+    pub in_system: u64,
+    pub at_s: f64,
+    /// The service with the most requests queued, and how many.
+    pub service: String,
+    pub queued: u64,
+}
+
 /// Why a request failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Failure {
@@ -48,6 +72,8 @@ pub(super) struct Totals {
 /// Everything a trial changes as it runs.
 pub(super) struct Trial<'m> {
     pub model: &'m Model,
+    /// This trial's index.
+    pub trial: u64,
     pub queue: EventQueue<Event>,
     pub arrival_rng: SimRng,
     pub arrivals: Arrivals,
@@ -78,12 +104,15 @@ pub(super) struct Trial<'m> {
     pub data: Vec<Option<DataState>>,
     /// Per outage: the nodes a random outage in progress struck.
     pub struck: Vec<Vec<(u32, u32)>>,
+    /// Set when requests piled up past [`MAX_IN_SYSTEM`]: the trial stops.
+    pub backlog: Option<Backlog>,
 }
 
-/// Simulates trial `trial` of `model` and reports what it measured.
-pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
+/// Simulates trial `trial` of `model` and reports what it measured, or why it stopped.
+pub fn run_trial(model: &Model, trial: u64) -> Result<TrialResult, Backlog> {
     let mut t = Trial {
         model,
+        trial,
         queue: EventQueue::until(model.horizon),
         arrival_rng: stream_rng(model.seed, trial, streams::ARRIVALS),
         arrivals: Arrivals::new(model.rate_per_s, &model.pattern, model.horizon),
@@ -124,6 +153,7 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
             })
             .collect(),
         struck: vec![Vec::new(); model.outages.len()],
+        backlog: None,
     };
     let capacity = model.fidelity == Fidelity::Capacity;
     if capacity {
@@ -146,6 +176,9 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
             t.capacity_refresh(now);
         } else {
             t.handle(now, event);
+            if let Some(backlog) = t.backlog.take() {
+                return Err(backlog);
+            }
         }
         events += 1;
     }
@@ -157,7 +190,7 @@ pub fn run_trial(model: &Model, trial: u64) -> TrialResult {
     result
         .metrics
         .insert("sim_events".into(), Observation::Value(events as f64));
-    result
+    Ok(result)
 }
 
 impl Trial<'_> {

@@ -28,10 +28,33 @@ impl Trial<'_> {
         let counted = now >= self.model.warmup;
         let r = self.requests.insert(now, counted);
         self.in_system.increment(now);
+        if self.in_system.value() > self.model.max_in_system {
+            self.backlog = Some(self.backlog_at(now));
+        }
         if counted {
             self.totals.arrived += 1;
         }
         self.begin_visit(now, r);
+    }
+
+    /// What a trial whose requests piled up past the limit reports.
+    fn backlog_at(&self, now: SimTime) -> super::trial::Backlog {
+        let queued = |p: &super::pool::Pool| {
+            p.shared_live as u64 + p.queued_live.iter().map(|&q| q as u64).sum::<u64>()
+        };
+        let (s, pool) = self
+            .pools
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, p)| queued(p))
+            .expect("a request arrived, so a service exists");
+        super::trial::Backlog {
+            trial: self.trial,
+            in_system: self.in_system.value(),
+            at_s: now.as_secs_f64(),
+            service: self.model.services[s].name.clone(),
+            queued: queued(pool),
+        }
     }
 
     /// Starts the visit of request `r` to the service at its current route step.

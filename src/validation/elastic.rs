@@ -156,7 +156,7 @@ fn hpa_steps_in(fidelity: Fidelity, boot_s: f64) -> Vec<Verdict> {
     s.run.sample_every = SimTime::from_secs(15);
     s.run.fidelity = fidelity;
     let model = Model::new(&s);
-    let result = run_trial(&model, 0);
+    let result = run_trial(&model, 0).expect("a 12-node HPA at 60% never backs up");
     let width = series_columns(&model).len();
     // Columns: time, rate, throughput, in_system, then utilization (4), queued (5),
     // in rotation (6), booting (7), desired (8). Boots of 40 s end between the 15 s

@@ -184,7 +184,7 @@ fn a_network_outage_cuts_nodes_off_and_they_return_without_repair() {
 #[test]
 fn outages_are_attributed_to_their_root_cause() {
     let model = Model::new(&zoned(OutageEffect::Down, SimTime::ZERO));
-    let result = run_trial(&model, 0);
+    let result = run_trial(&model, 0).unwrap();
     assert!(!result.outages.is_empty());
     for o in &result.outages {
         assert_eq!(model.causes[o.cause as usize], "switch (b)");

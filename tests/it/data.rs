@@ -336,7 +336,7 @@ fn a_bigger_cluster_re_replicates_faster() {
 fn a_loss_without_a_backup_is_a_zero_length_row_of_the_outage_log() {
     let model = Model::new(&ok(&two_losses(10, "3660s", "")));
     let lost = (0..20)
-        .map(|i| run_trial(&model, i))
+        .map(|i| run_trial(&model, i).unwrap())
         .find(|t| t.metrics["data_loss_events_per_year"] != nines::metrics::Observation::Value(0.0))
         .expect("10 nodes lose data in most trials");
     let row = lost
@@ -526,7 +526,7 @@ fn a_loss_restores_from_the_newest_recovery_point() {
         assert!((mean(&m, "availability") - (1.0 - 1900.0 / 144_000.0)).abs() < 1e-12);
         // The restore is an outage in the log, caused by the data loss.
         let model = Model::new(&s);
-        let t = run_trial(&model, 0);
+        let t = run_trial(&model, 0).unwrap();
         assert_eq!(t.outages.len(), 1);
         let o = t.outages[0];
         assert_eq!(model.causes[o.cause as usize], "store: data_loss");
@@ -551,7 +551,7 @@ fn a_corruption_restores_from_before_it_struck() {
         assert_eq!(mean(&m, "rto_mean_s"), 1000.0);
         assert!((mean(&m, "corruption_events_per_year") - 365.0 * 24.0 / 40.0).abs() < 1e-9);
         let model = Model::new(&s);
-        let t = run_trial(&model, 0);
+        let t = run_trial(&model, 0).unwrap();
         assert_eq!(
             model.causes[t.outages[0].cause as usize],
             "store: corruption"
@@ -578,7 +578,7 @@ failures = [
         "",
     );
     let model = Model::new(&ok(&text));
-    let t = run_trial(&model, 0);
+    let t = run_trial(&model, 0).unwrap();
     let rows: Vec<(f64, f64, &str)> = t
         .outages
         .iter()

@@ -43,6 +43,7 @@ fn desired_series(model: &Model) -> Vec<(f64, f64)> {
         .position(|c| c.ends_with(".nodes_desired"))
         .unwrap();
     run_trial(model, 0)
+        .unwrap()
         .timeseries
         .chunks(cols.len())
         .map(|r| (r[0], r[k]))
@@ -187,7 +188,7 @@ fn step_scale_out_counts_booted_nodes_waiting_for_their_check_as_warming() {
     for fidelity in [Fidelity::Request, Fidelity::Capacity] {
         s.run.fidelity = fidelity;
         let model = Model::new(&s);
-        let rows = run_trial(&model, 0).timeseries;
+        let rows = run_trial(&model, 0).unwrap().timeseries;
         let utilization = column(&model, &rows, ".utilization");
         let desired = column(&model, &rows, ".nodes_desired");
         let ready = column(&model, &rows, ".nodes_in_rotation");
@@ -245,7 +246,7 @@ fn a_node_failing_within_its_grace_period_is_replaced_when_the_period_ends() {
     s.services[0].autoscaling = Some(a);
     s.run.sample_every = secs(5);
     let model = Model::new(&s);
-    let rows = run_trial(&model, 0).timeseries;
+    let rows = run_trial(&model, 0).unwrap().timeseries;
     let booting = column(&model, &rows, ".nodes_booting");
     let ready = column(&model, &rows, ".nodes_in_rotation");
     // Sample k is at 5(k + 1) s.

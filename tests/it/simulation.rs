@@ -221,7 +221,10 @@ fn the_stopping_rule_adds_batches_until_precise() {
     assert!(!impossible.converged);
     assert_eq!(impossible.trials.len(), 12);
     // Trials are the same whatever the batching: trial i of the tight run is trial i alone.
-    assert_eq!(tight.trials[5].metrics, run_trial(&model, 5).metrics);
+    assert_eq!(
+        tight.trials[5].metrics,
+        run_trial(&model, 5).unwrap().metrics
+    );
 }
 
 fn arb_balancer() -> impl Strategy<Value = BalancerSpec> {
@@ -261,7 +264,7 @@ proptest! {
         for svc in &mut s.services {
             svc.timeout = timeout_ms.map(|ms| SimTime(ms * 1_000_000));
         }
-        let result = run_trial(&Model::new(&s), 0);
+        let result = run_trial(&Model::new(&s), 0).unwrap();
         let v = |m: &str| result.metrics[m].value();
         if let Some(ok) = v("request_success_ratio") {
             let total = ok + v("dropped_ratio").unwrap() + v("timeout_ratio").unwrap() + v("error_ratio").unwrap();
@@ -270,4 +273,53 @@ proptest! {
         let u = v("utilization").unwrap();
         prop_assert!((0.0..=1.0).contains(&u), "utilization {}", u);
     }
+}
+
+#[test]
+fn a_backlog_without_bound_stops_the_run_with_a_clear_error() {
+    // 100 requests/s on one slot of 1 s: the backlog grows by 99 a second, so it passes
+    // 500 in about 5 s. The run stops there (the limit is 10 million outside tests) instead
+    // of filling memory, naming the service to give a queue_limit or more capacity.
+    let text = r#"
+        name = "backlog"
+        [run]
+        horizon = "1h"
+        trials = 4
+        [workload]
+        entry = "web"
+        rate = 100.0
+        [[services]]
+        name = "web"
+        service_time = { dist = "constant", value = "1s" }
+    "#;
+    let s = nines::scenario::parse(text, std::path::Path::new("backlog.toml")).unwrap();
+    let mut model = Model::new(&s);
+    model.max_in_system = 500;
+    let plan = Plan {
+        trials: 4,
+        target_rel_ci: None,
+        max_trials: 4,
+        threads: Some(2),
+    };
+    let Err(err) = montecarlo::run(&model, &plan, None) else {
+        panic!("the backlog should stop the run");
+    };
+    let backlog = err
+        .downcast_ref::<nines::model::Backlog>()
+        .expect("a backlog");
+    assert_eq!((backlog.trial, backlog.in_system), (0, 501));
+    assert_eq!(backlog.service, "web");
+    // About 505 arrivals (501 in system and 4 served) at 100/s: 5.05 s, sd 0.22 s.
+    assert!((3.95..6.15).contains(&backlog.at_s), "{}", backlog.at_s);
+    let text = err.to_string();
+    assert!(
+        text.contains("queue_limit") && text.contains("`web`"),
+        "{text}"
+    );
+    // With a queue limit the same load is a steady loss system: it runs.
+    let mut bounded = s.clone();
+    bounded.services[0].queue_limit = Some(10);
+    let mut model = Model::new(&bounded);
+    model.max_in_system = 500;
+    assert!(montecarlo::run(&model, &plan, None).is_ok());
 }
