@@ -332,23 +332,9 @@ impl Trial<'_> {
             // Booting nodes first, newest first; then active nodes, newest first.
             let pool = &self.pools[s];
             let excess = (current - desired) as usize;
-            // The `excess` newest of a kind, newest first: a selection, then a sort of the
-            // few selected (launch numbers are unique, so the order is total).
-            let newest_first = |want: Life, count: usize| {
-                let mut v: Vec<usize> = (0..pool.life.len())
-                    .filter(|&j| pool.life[j] == want)
-                    .collect();
-                let newest = std::cmp::Reverse;
-                if count < v.len() {
-                    v.select_nth_unstable_by_key(count, |&j| newest(pool.launch_seq[j]));
-                    v.truncate(count);
-                }
-                v.sort_unstable_by_key(|&j| newest(pool.launch_seq[j]));
-                v
-            };
-            let mut order = newest_first(Life::Booting, excess);
+            let mut order: Vec<usize> = pool.newest(Life::Booting, excess).collect();
             let rest = excess.saturating_sub(order.len());
-            order.extend(newest_first(Life::Active, rest));
+            order.extend(pool.newest(Life::Active, rest));
             for &i in order.iter().take(excess) {
                 self.scale_in(now, s, i);
             }
@@ -360,7 +346,7 @@ impl Trial<'_> {
         let svc = &self.model.services[s];
         let boot = svc.boot_time.sample(&mut self.pools[s].boot_rng);
         let pool = &mut self.pools[s];
-        pool.set_life(i, Life::Booting);
+        pool.launch(i);
         pool.launched_at[i] = now;
         // A fresh node: no verdict yet; it joins rotation once its checks pass.
         pool.healthy[i] = false;
@@ -368,8 +354,6 @@ impl Trial<'_> {
         pool.balancer.forget(i);
         pool.probe_passes[i] = false;
         pool.health_gen[i] = pool.health_gen[i].wrapping_add(1);
-        pool.next_launch_seq += 1;
-        pool.launch_seq[i] = pool.next_launch_seq;
         let provisioned = pool.provisioned.value() + 1;
         pool.provisioned.set(now, provisioned);
         let life = pool.node_gen[i];

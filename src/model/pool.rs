@@ -1,7 +1,7 @@
 //! The run-time state of one service: its nodes' slots and queues, its balancer, its
 //! random streams and its counters.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use rand::RngExt;
 
@@ -107,11 +107,14 @@ pub struct Pool {
     /// boot and drain events go stale.
     pub node_gen: Vec<u32>,
     /// Per node slot: launch order (scale-in removes the newest first), and launch time.
-    pub launch_seq: Vec<u64>,
+    launch_seq: Vec<u64>,
     pub launched_at: Vec<SimTime>,
     /// At least every launch number handed out (the initial nodes have 0 to n − 1); a
     /// launch bumps it and takes the new value.
-    pub next_launch_seq: u64,
+    next_launch_seq: u64,
+    /// Booting and active nodes (in that order) by launch number, kept as slots change
+    /// life: what scale-in takes.
+    by_launch: [BTreeSet<(u64, usize)>; 2],
     /// Per node slot: repair crews working on it (freed if it is terminated).
     pub crews_held: Vec<u32>,
     /// The autoscaler's desired size (the initial size without one).
@@ -144,6 +147,15 @@ pub struct Pool {
     /// Nodes provisioned (paid for), whatever their state.
     pub provisioned: TimeWeighted,
     pub counters: VisitCounters,
+}
+
+/// Which of `Pool::by_launch` holds nodes in `life`.
+fn launch_set(life: Life) -> Option<usize> {
+    match life {
+        Life::Booting => Some(0),
+        Life::Active => Some(1),
+        Life::Off | Life::Draining => None,
+    }
 }
 
 impl Pool {
@@ -207,6 +219,10 @@ impl Pool {
             life,
             life_counts,
             node_gen: vec![0; n],
+            by_launch: [
+                BTreeSet::new(),
+                (0..active).map(|i| (i as u64, i)).collect(),
+            ],
             launch_seq: (0..n as u64).collect(),
             next_launch_seq: n as u64,
             launched_at: vec![SimTime::ZERO; n],
@@ -322,9 +338,32 @@ impl Pool {
             && self.cut_off[i] == 0
     }
 
+    /// Launches a node into free slot `i`: it takes the next launch number and boots.
+    pub fn launch(&mut self, i: usize) {
+        debug_assert_eq!(self.life[i], Life::Off);
+        self.next_launch_seq += 1;
+        self.launch_seq[i] = self.next_launch_seq;
+        self.set_life(i, Life::Booting);
+    }
+
+    /// Up to `count` nodes in `life` (booting or active), newest launch first.
+    pub fn newest(&self, life: Life, count: usize) -> impl Iterator<Item = usize> + '_ {
+        let set = launch_set(life).map(|k| &self.by_launch[k]);
+        set.into_iter()
+            .flat_map(|s| s.iter().rev())
+            .take(count)
+            .map(|&(_, i)| i)
+    }
+
     /// Moves node slot `i` to `life`.
     pub fn set_life(&mut self, i: usize, life: Life) {
         let was_warming = self.is_warming(i);
+        if let Some(k) = launch_set(self.life[i]) {
+            self.by_launch[k].remove(&(self.launch_seq[i], i));
+        }
+        if let Some(k) = launch_set(life) {
+            self.by_launch[k].insert((self.launch_seq[i], i));
+        }
         self.life_counts[self.life[i] as usize] -= 1;
         self.life_counts[life as usize] += 1;
         if (self.life[i] == Life::Off) != (life == Life::Off) {

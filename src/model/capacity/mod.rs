@@ -117,6 +117,9 @@ pub struct CapacityState {
     busy_total_s: Vec<f64>,
     /// Completed requests since time zero (the time series' throughput).
     pub completions_total: f64,
+    /// Services whose state the last refresh changed, with their busy slots and offered
+    /// slots before it (kept to reuse its allocation: a refresh follows every event).
+    woken: Vec<(usize, f64, u64)>,
 }
 
 /// Most states a trial numbers (or caches) before it records them into its histograms and
@@ -183,6 +186,7 @@ impl Trial<'_> {
             local: FxHashMap::default(),
             busy_total_s: vec![0.0; model.services.len()],
             completions_total: 0.0,
+            woken: Vec::new(),
         }));
         self.set_span_rate(SimTime::ZERO, first_end);
         self.capacity_refresh(SimTime::ZERO);
@@ -223,7 +227,8 @@ impl Trial<'_> {
         let mut cap = self.capacity.take().expect("capacity fidelity");
         let flushed = cap.flush_if_full(model);
         self.refresh_serving(&mut cap);
-        let mut woken = Vec::new();
+        let mut woken = std::mem::take(&mut cap.woken);
+        woken.clear();
         for (s, svc) in model.services.iter().enumerate() {
             let pool = &self.pools[s];
             let rotation_slots = pool.rotation_slots.value();
@@ -277,9 +282,10 @@ impl Trial<'_> {
             cap.route = self.route_outcome(&mut cap);
         }
         self.capacity = Some(cap);
-        for (s, busy_rate, offered_slots) in woken {
+        for &(s, busy_rate, offered_slots) in &woken {
             self.wake_autoscaler(now, s, busy_rate, offered_slots);
         }
+        self.capacity.as_mut().expect("put back above").woken = woken;
     }
 
     /// Re-reads the serving nodes (how many, how slow, in which zones) of the services
@@ -429,8 +435,8 @@ impl Trial<'_> {
             out.latency_known &= !st.overloaded;
         }
         out.wait_probability = 1.0 - no_wait;
-        let keys: Vec<StateKey> = model.route.iter().map(|&s| cap.current[s].key).collect();
-        if out.latency_known && keys.len() > 1 {
+        if out.latency_known && model.route.len() > 1 {
+            let keys: Vec<StateKey> = model.route.iter().map(|&s| cap.current[s].key).collect();
             out.weight_id = Some(cap.route_weights.id(&keys));
         }
         let entry = model.route[0];
