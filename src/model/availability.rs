@@ -5,7 +5,9 @@
 //! (transitively). An outage is a maximal interval of unavailability; it is attributed to
 //! the event that started it (the root cause travels to the callers it takes down).
 //! Statistics count the part of each outage after the warmup. In capacity fidelity a
-//! service is also locally down while overloaded.
+//! service is also locally down while overloaded. A service that goes down the instant
+//! an outage of it ends (one failure repaired as another strikes) is in one outage, not
+//! two.
 
 use super::{CauseId, Model};
 use crate::metrics::{OutageRecord, TimeWeighted};
@@ -27,6 +29,8 @@ struct ServiceState {
     /// Outages overlapping the measured span, and their down time within it.
     outages: u64,
     down_ns: u128,
+    /// Where in the log its latest ended outage is.
+    last_closed: Option<usize>,
 }
 
 /// Availability of every service, and the outages they had.
@@ -61,6 +65,7 @@ impl AvailabilityLog {
                 down_since: None,
                 outages: 0,
                 down_ns: 0,
+                last_closed: None,
             })
             .collect();
         AvailabilityLog {
@@ -132,6 +137,12 @@ impl AvailabilityLog {
         st.up.set(now, available as u64);
         if !available {
             st.down_since = Some((now, cause));
+            if let Some(i) = st.last_closed
+                && self.records[i].end == now
+            {
+                // Down again the instant it came back: the outage it ended goes on.
+                self.reopen(model, s, i);
+            }
             return;
         }
         let (start, cause) = st.down_since.take().expect("an outage was in progress");
@@ -159,6 +170,30 @@ impl AvailabilityLog {
             end,
             cause,
         });
+        self.services[s].last_closed = Some(self.records.len() - 1);
+    }
+
+    /// Takes the ended outage `i` of `s` out of the log and its counts: it is in progress
+    /// again, from its own start and with its own cause.
+    fn reopen(&mut self, model: &Model, s: ServiceId, i: usize) {
+        let r = self.records.remove(i);
+        for st in &mut self.services {
+            st.last_closed = match st.last_closed {
+                Some(j) if j > i => Some(j - 1),
+                Some(j) if j == i => None,
+                other => other,
+            };
+        }
+        if r.end > self.warmup {
+            let clipped = r.end.0.saturating_sub(r.start.0.max(self.warmup.0)) as u128;
+            let st = &mut self.services[s];
+            st.outages -= 1;
+            st.down_ns -= clipped;
+            if s == model.entry {
+                self.entry_down_by_cause_ns[r.cause as usize] -= clipped;
+            }
+        }
+        self.services[s].down_since = Some((r.start, r.cause));
     }
 
     /// Closes the trial at the horizon: outages still in progress end there.

@@ -289,3 +289,42 @@ fn slo_windows_judge_p99_latency() {
     ));
     assert_eq!(mean(&simulate(&s, None), "slo_compliance"), 0.0);
 }
+
+#[test]
+fn a_failure_the_instant_a_repair_ends_continues_the_same_outage() {
+    // Mode b fails the node at 50 s for 50 s and again at 150 s; mode a fails it at 100 s
+    // for 50 s. At 150 s a's repair ends and b strikes in the same instant: the service is
+    // never up between them, so [50 s, 200 s] is one outage, attributed to what began it.
+    let text = r#"
+        name = "coincident"
+        [run]
+        horizon = "200s"
+        trials = 1
+        [workload]
+        entry = "db"
+        [[services]]
+        name = "db"
+        service_time = { dist = "constant", value = "1ms" }
+        failures = [
+          { name = "a", effect = "crash", ttf = { dist = "constant", value = "100s" }, ttr = { dist = "constant", value = "50s" } },
+          { name = "b", effect = "crash", ttf = { dist = "constant", value = "50s" }, ttr = { dist = "constant", value = "50s" } },
+        ]
+    "#;
+    let s = nines::scenario::parse(text, std::path::Path::new("coincident.toml")).unwrap();
+    let model = Model::new(&s);
+    let result = run_trial(&model, 0).unwrap();
+    let spans: Vec<(u64, u64)> = result
+        .outages
+        .iter()
+        .map(|o| (o.start.0 / 1_000_000_000, o.end.0 / 1_000_000_000))
+        .collect();
+    assert_eq!(spans, [(50, 200)]);
+    assert_eq!(model.causes[result.outages[0].cause as usize], "db: b");
+    // One outage in 200 s is 157,680 a year (two were counted before).
+    assert_eq!(result.metrics["outages_per_year"].value(), Some(157_680.0));
+    assert_eq!(
+        result.metrics["outage_duration_mean_s"].value(),
+        Some(150.0)
+    );
+    assert_eq!(result.metrics["availability"].value(), Some(0.25));
+}
