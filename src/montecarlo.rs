@@ -11,6 +11,7 @@ pub mod shard;
 pub mod shard_file;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
@@ -209,18 +210,27 @@ fn precise_enough(summary: &BTreeMap<String, MetricSummary>, target: f64) -> boo
 
 /// Trials `indices` (a range, or a shard's indices) in parallel. Observations come back in
 /// trial order; histograms are merged by integer addition, which does not depend on the
-/// order of merging. A trial whose backlog outgrew the limit stops the batch (the error
-/// of the lowest such trial, whatever the thread count).
+/// order of merging. A trial whose backlog outgrew the limit stops the batch with the
+/// error of the lowest such trial, whatever the thread count: trials after a failed one
+/// are not started.
 pub fn run_batch<I: IntoParallelIterator<Item = u64>>(
     model: &Model,
     indices: I,
     progress: Option<&ProgressBar>,
 ) -> Result<(Vec<TrialResult>, BTreeMap<String, LatencyHistogram>), Backlog> {
     type Batch = (Vec<TrialResult>, BTreeMap<String, LatencyHistogram>);
+    // The lowest trial that failed so far; `None` errors are trials skipped after it.
+    let first_failed = AtomicU64::new(u64::MAX);
     let (mut trials, histograms) = indices
         .into_par_iter()
-        .map(|i| -> Result<Batch, Backlog> {
-            let mut result = run_trial(model, i)?;
+        .map(|i| -> Result<Batch, Option<Backlog>> {
+            if i > first_failed.load(Ordering::Relaxed) {
+                return Err(None);
+            }
+            let mut result = run_trial(model, i).map_err(|e| {
+                first_failed.fetch_min(i, Ordering::Relaxed);
+                Some(e)
+            })?;
             let hists = std::mem::take(&mut result.histograms);
             if let Some(p) = progress {
                 p.inc(1);
@@ -235,10 +245,12 @@ pub fn run_batch<I: IntoParallelIterator<Item = u64>>(
                     merge_into(&mut ha, hb);
                     Ok((a, ha))
                 }
-                (Err(e), Err(f)) => Err(if e.trial <= f.trial { e } else { f }),
-                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Err(Some(e)), Err(Some(f))) => Err(Some(if e.trial <= f.trial { e } else { f })),
+                (Err(Some(e)), _) | (_, Err(Some(e))) => Err(Some(e)),
+                (Err(None), _) | (_, Err(None)) => Err(None),
             },
-        )?;
+        )
+        .map_err(|e| e.expect("a trial is skipped only after one failed"))?;
     trials.sort_by_key(|t| t.trial);
     Ok((trials, histograms))
 }

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use crate::model::Model;
 use crate::montecarlo::{self, Plan};
 use crate::plan::{self, MAX_COMBINATIONS, Targets, Variable};
@@ -76,7 +78,8 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
             max_trials: trials as u64,
             threads: args.threads,
         };
-        let outcome = montecarlo::run(&Model::new(&scenario), &run, None)?;
+        let outcome = montecarlo::run(&Model::new(&scenario), &run, None)
+            .with_context(|| format!("design {}", sets.join(" ")))?;
         let cost = outcome
             .summary
             .get("cost_per_year")

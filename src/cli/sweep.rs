@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use crate::model::Model;
 use crate::montecarlo::{self, Plan};
 use crate::report::{self, OutputDir, SweepResult};
@@ -82,7 +84,8 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             threads: args.threads,
         };
         trials = plan.trials;
-        let outcome = montecarlo::run(&Model::new(&scenario), &plan, None)?;
+        let outcome = montecarlo::run(&Model::new(&scenario), &plan, None)
+            .with_context(|| format!("point {}", sweep::assignments(&axes, &point).join(" ")))?;
         println!(
             "{}: {}",
             sweep::assignments(&axes, &point).join(" "),

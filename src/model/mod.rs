@@ -33,7 +33,7 @@ use crate::time::SimTime;
 
 pub use event::Event;
 pub use series::columns as series_columns;
-pub use trial::{Backlog, MAX_IN_SYSTEM, run_trial};
+pub use trial::{Backlog, MAX_QUEUED, run_trial};
 
 /// Stream numbers: each purpose (and each service) draws from its own generator.
 pub(crate) mod streams {
@@ -165,9 +165,9 @@ pub struct ServiceModel {
 #[derive(Clone, Debug)]
 pub struct Model {
     pub seed: u64,
-    /// Requests a trial may hold at once before it stops with a backlog error
-    /// ([`MAX_IN_SYSTEM`]; lower in tests).
-    pub max_in_system: u64,
+    /// Requests a trial may hold queued before it stops with a backlog error
+    /// ([`MAX_QUEUED`]; lower in tests).
+    pub max_queued: u64,
     pub fidelity: Fidelity,
     /// Capacity fidelity: the longest span a varying rate is held at its average.
     pub capacity_step: SimTime,
@@ -271,7 +271,7 @@ impl Model {
         }
         Model {
             seed: scenario.run.seed,
-            max_in_system: MAX_IN_SYSTEM,
+            max_queued: MAX_QUEUED,
             fidelity: scenario.run.fidelity,
             capacity_step: scenario.run.capacity_step,
             horizon: scenario.run.horizon,

@@ -20,28 +20,32 @@ use crate::metrics::{LatencyHistogram, Observation, TimeWeighted, TrialResult};
 use crate::scenario::Fidelity;
 use crate::time::SimTime;
 
-/// Requests a trial may hold in the system at once. Past this the offered load has
-/// outrun the services long enough that the run simulates a growing backlog rather than
-/// the design, and memory would soon run out (about 100 bytes a request): the trial
-/// stops with a [`Backlog`] error instead.
-pub const MAX_IN_SYSTEM: u64 = 10_000_000;
+/// Requests a trial may hold queued at once. Past this the offered load has outrun the
+/// services long enough that the run simulates a growing backlog rather than the design,
+/// and memory would soon run out (about 100 bytes a request): the trial stops with a
+/// [`Backlog`] error instead. (Requests in service are bounded by the slots, so only
+/// queues can grow without end.)
+pub const MAX_QUEUED: u64 = 10_000_000;
 
-/// A trial stopped because its requests piled up past [`MAX_IN_SYSTEM`].
+/// A trial stopped because its queues outgrew [`MAX_QUEUED`].
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error(
-    "trial {trial}: {in_system} requests in the system at {at_s:.0} s ({queued} of them queued at \
-     `{service}`): the offered load outruns what the services serve, so the backlog grows \
-     without bound (nines stops past {MAX_IN_SYSTEM}). Give `{service}` a queue_limit (the \
-     excess is then dropped and counted), more nodes or concurrency, or run with \
-     fidelity = \"capacity\", where overload is a state rather than a backlog"
+    "trial {trial}: {queued} requests queued at {at_s:.0} s ({at_service} of them at \
+     `{service}`; {in_system} in the system): the offered load outruns what the services \
+     serve, so the backlog grows without bound (nines stops past {MAX_QUEUED} queued). \
+     Give `{service}` a queue_limit (the excess is then dropped and counted), more nodes or \
+     concurrency, or run with fidelity = \"capacity\", where overload is a state rather \
+     than a backlog"
 )]
 pub struct Backlog {
     pub trial: u64,
-    pub in_system: u64,
     pub at_s: f64,
+    /// Requests queued in every service, and in the system.
+    pub queued: u64,
+    pub in_system: u64,
     /// The service with the most requests queued, and how many.
     pub service: String,
-    pub queued: u64,
+    pub at_service: u64,
 }
 
 /// Why a request failed.
@@ -104,8 +108,11 @@ pub(super) struct Trial<'m> {
     pub data: Vec<Option<DataState>>,
     /// Per outage: the nodes a random outage in progress struck.
     pub struck: Vec<Vec<(u32, u32)>>,
-    /// Set when requests piled up past [`MAX_IN_SYSTEM`]: the trial stops.
+    /// Set when queues outgrew [`MAX_QUEUED`]: the trial stops.
     pub backlog: Option<Backlog>,
+    /// Requests in the system at which the queues are counted next (they are counted
+    /// only as the system grows, by a quarter each time).
+    pub next_backlog_check: u64,
 }
 
 /// Simulates trial `trial` of `model` and reports what it measured, or why it stopped.
@@ -154,6 +161,7 @@ pub fn run_trial(model: &Model, trial: u64) -> Result<TrialResult, Backlog> {
             .collect(),
         struck: vec![Vec::new(); model.outages.len()],
         backlog: None,
+        next_backlog_check: model.max_queued,
     };
     let capacity = model.fidelity == Fidelity::Capacity;
     if capacity {

@@ -28,8 +28,8 @@ impl Trial<'_> {
         let counted = now >= self.model.warmup;
         let r = self.requests.insert(now, counted);
         self.in_system.increment(now);
-        if self.in_system.value() > self.model.max_in_system {
-            self.backlog = Some(self.backlog_at(now));
+        if self.in_system.value() > self.next_backlog_check {
+            self.check_backlog(now);
         }
         if counted {
             self.totals.arrived += 1;
@@ -37,24 +37,33 @@ impl Trial<'_> {
         self.begin_visit(now, r);
     }
 
-    /// What a trial whose requests piled up past the limit reports.
-    fn backlog_at(&self, now: SimTime) -> super::trial::Backlog {
+    /// The system holds more requests than the queue limit allows queued: counts the
+    /// queued ones (O(nodes), so only as the system grows by a quarter), and stops the
+    /// trial when they are past the limit.
+    fn check_backlog(&mut self, now: SimTime) {
+        let in_system = self.in_system.value();
+        self.next_backlog_check = in_system + in_system / 4;
         let queued = |p: &super::pool::Pool| {
             p.shared_live as u64 + p.queued_live.iter().map(|&q| q as u64).sum::<u64>()
         };
+        let total: u64 = self.pools.iter().map(queued).sum();
+        if total <= self.model.max_queued {
+            return;
+        }
         let (s, pool) = self
             .pools
             .iter()
             .enumerate()
             .max_by_key(|(_, p)| queued(p))
             .expect("a request arrived, so a service exists");
-        super::trial::Backlog {
+        self.backlog = Some(super::trial::Backlog {
             trial: self.trial,
-            in_system: self.in_system.value(),
             at_s: now.as_secs_f64(),
+            queued: total,
+            in_system,
             service: self.model.services[s].name.clone(),
-            queued: queued(pool),
-        }
+            at_service: queued(pool),
+        });
     }
 
     /// Starts the visit of request `r` to the service at its current route step.

@@ -112,10 +112,12 @@ pub fn table_entry_place(text: &str, table: &'static str, key: &str) -> Option<(
     Places::new(text).entry(&Change::from_table(table, format!("{key}=")))
 }
 
-/// Places a problem found in the changed document in the file: at the change that set
-/// its value (the last one); where a plain reading of the file puts it when the file has
-/// it too; at the change that brought its key when the file has no such key; else at its
-/// key in the file (or the nearest enclosing one), naming the changes inside it.
+/// Places a problem found in the changed document in the file, and names the change
+/// behind it: the change that set its value (the last one), placed at that change; else,
+/// when a plain reading of the file has the same problem, where that reading puts it; else
+/// the change that brought a key or table the file lacks on its path; else (a value valid
+/// alone but not with another) at its key in the file or the nearest enclosing one,
+/// naming every change.
 fn relocate(
     item: &mut Diagnostic,
     own: &Diagnostics,
@@ -127,11 +129,7 @@ fn relocate(
         item.message = format!("{} (set by {})", item.message, change.describe());
         places.entry(change)
     };
-    let inside: Vec<&Change> = targets
-        .iter()
-        .filter(|(t, _)| within(t, &at))
-        .map(|(_, c)| *c)
-        .collect();
+    let last_within = |outer: &str| targets.iter().rev().find(|(t, _)| within(t, outer));
     let place = if let Some((_, change)) = targets.iter().rev().find(|(t, _)| within(&at, t)) {
         set_by(item, change)
     } else if let Some(same) = own
@@ -139,14 +137,17 @@ fn relocate(
         .find(|d| d.key_path == at && d.message == item.message)
     {
         Some((same.line, same.column)).filter(|&(line, _)| line > 0)
-    } else if let (Some(change), None) = (inside.last(), places.path(&at)) {
-        // A key the file does not have, which only a change can have brought.
+    } else if let Some((_, change)) = places.first_missing(&at).and_then(last_within) {
         set_by(item, change)
     } else {
-        if !inside.is_empty() {
-            let named: Vec<String> = inside.iter().map(|c| c.describe()).collect();
-            item.message = format!("{} (after {})", item.message, named.join(", "));
+        let mut named: Vec<String> = Vec::new();
+        for (_, change) in targets {
+            let d = change.describe();
+            if !named.contains(&d) {
+                named.push(d);
+            }
         }
+        item.message = format!("{} (after {})", item.message, named.join(", "));
         places.enclosing(&at)
     };
     (item.line, item.column) = place.unwrap_or((0, 0));
@@ -181,6 +182,17 @@ impl<'a> Places<'a> {
     fn path(&self, shown: &str) -> Option<(usize, usize)> {
         let span = self.spans.find(shown)?;
         Some(self.index.line_col(span.start))
+    }
+
+    /// The shortest part of the key path shown as `shown` (itself included) that the file
+    /// does not have, if any.
+    fn first_missing<'p>(&self, shown: &'p str) -> Option<&'p str> {
+        let ends = shown
+            .match_indices(['.', '['])
+            .map(|(i, _)| i)
+            .filter(|&i| i > 0)
+            .chain([shown.len()]);
+        ends.map(|i| &shown[..i]).find(|p| self.path(p).is_none())
     }
 
     /// Where the key path shown as `shown`, or failing that the nearest enclosing one, is

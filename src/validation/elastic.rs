@@ -55,7 +55,8 @@ pub fn infinite_server_sinusoid(threads: Option<usize>) -> Vec<Verdict> {
         max_trials: 32,
         threads,
     };
-    let outcome = montecarlo::run(&model, &plan, None).expect("thread pool");
+    let outcome = montecarlo::run(&model, &plan, None)
+        .expect("a thread pool, and no backlog: the infinite-server case never queues");
     let cols = series_columns(&model);
     let w = 2.0 * std::f64::consts::PI / period_s;
     let mut worst = 0.0f64;

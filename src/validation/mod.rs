@@ -172,7 +172,7 @@ pub fn simulate(
         threads,
     };
     montecarlo::run(&Model::new(scenario), &plan, None)
-        .expect("thread pool")
+        .expect("a thread pool, and no backlog: every case stays below full load")
         .summary
 }
 

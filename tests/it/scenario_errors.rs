@@ -1049,3 +1049,27 @@ fn a_table_merged_into_an_element_answers_only_for_its_keys() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_problem_of_the_file_and_a_change_together_names_the_change() {
+    // min_healthy 2 is valid with the file's 3 nodes, not with the sweep's 1: the problem
+    // stays at min_healthy in the file and names the point that caused it.
+    let text = BASE.replace(
+        "name = \"web\"\n",
+        "name = \"web\"\nnodes = 3\nredundancy = { mode = \"active_active\", min_healthy = 2 }\n",
+    ) + "\n[sweep]\n\"services.web.nodes\" = [3, 1]\n";
+    let file = scenario_file("together", &text);
+    let (code, stdout, stderr) = nines(&["sweep", file.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stdout.is_empty(),
+        "points are checked before any runs: {stdout}"
+    );
+    let first = stderr.lines().next().unwrap();
+    assert!(
+        first.starts_with(&format!("{}:13:", file.display()))
+            && first.contains("services[0].redundancy.min_healthy: ")
+            && first.ends_with("(after [sweep] services.web.nodes=1)"),
+        "{first}"
+    );
+}

@@ -278,8 +278,8 @@ proptest! {
 #[test]
 fn a_backlog_without_bound_stops_the_run_with_a_clear_error() {
     // 100 requests/s on one slot of 1 s: the backlog grows by 99 a second, so it passes
-    // 500 in about 5 s. The run stops there (the limit is 10 million outside tests) instead
-    // of filling memory, naming the service to give a queue_limit or more capacity.
+    // 500 queued in about 5 s and is caught by about 6 s. The run stops there (the limit is 10 million outside tests)
+    // instead of filling memory, naming the service to give a queue_limit or more capacity.
     let text = r#"
         name = "backlog"
         [run]
@@ -294,7 +294,7 @@ fn a_backlog_without_bound_stops_the_run_with_a_clear_error() {
     "#;
     let s = nines::scenario::parse(text, std::path::Path::new("backlog.toml")).unwrap();
     let mut model = Model::new(&s);
-    model.max_in_system = 500;
+    model.max_queued = 500;
     let plan = Plan {
         trials: 4,
         target_rel_ci: None,
@@ -307,10 +307,13 @@ fn a_backlog_without_bound_stops_the_run_with_a_clear_error() {
     let backlog = err
         .downcast_ref::<nines::model::Backlog>()
         .expect("a backlog");
-    assert_eq!((backlog.trial, backlog.in_system), (0, 501));
+    // The queues are counted when the system passes 500 (500 queued: not past the limit),
+    // then at a quarter more, 626 in the system: 625 queued.
+    assert_eq!(backlog.trial, 0);
+    assert_eq!((backlog.queued, backlog.in_system), (625, 627));
     assert_eq!(backlog.service, "web");
-    // About 505 arrivals (501 in system and 4 served) at 100/s: 5.05 s, sd 0.22 s.
-    assert!((3.95..6.15).contains(&backlog.at_s), "{}", backlog.at_s);
+    // About 633 arrivals (627 in the system, 6 served) at 100/s: 6.33 s, sd 0.25 s.
+    assert!((5.08..7.58).contains(&backlog.at_s), "{}", backlog.at_s);
     let text = err.to_string();
     assert!(
         text.contains("queue_limit") && text.contains("`web`"),
@@ -320,6 +323,15 @@ fn a_backlog_without_bound_stops_the_run_with_a_clear_error() {
     let mut bounded = s.clone();
     bounded.services[0].queue_limit = Some(10);
     let mut model = Model::new(&bounded);
-    model.max_in_system = 500;
+    model.max_queued = 500;
+    assert!(montecarlo::run(&model, &plan, None).is_ok());
+    // Many requests in service are no backlog: 1,000 a second for 1 s on 2,000 slots holds
+    // about 1,000 at once, none queued.
+    let mut wide = s.clone();
+    wide.workload.rate_per_s = Some(1_000.0);
+    wide.services[0].concurrency = 2_000;
+    wide.run.horizon = SimTime::from_secs(60);
+    let mut model = Model::new(&wide);
+    model.max_queued = 500;
     assert!(montecarlo::run(&model, &plan, None).is_ok());
 }
