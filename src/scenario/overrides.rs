@@ -70,10 +70,10 @@ pub fn load_with_overrides(path: &Path, overrides: &[String]) -> Result<Scenario
     load_with_changes(path, &changes)
 }
 
-/// Reads the scenario at `path`, applies `changes` in order, and validates the result. A
-/// problem with a value a change set is placed at the change (its `[sweep]` or `[plan]`
-/// entry in the file, or the command line) and names it; any other problem is placed at
-/// its key in the file.
+/// Reads the scenario at `path`, applies `changes` in order, and validates the result.
+/// Problems are placed in the file and name the change behind them (see `relocate`): a
+/// value a change set at the change (its `[sweep]` or `[plan]` entry, or the command
+/// line), the file's own problems where `nines check` puts them.
 pub fn load_with_changes(path: &Path, changes: &[Change]) -> Result<Scenario, Diagnostics> {
     if changes.is_empty() {
         return super::load(path);
