@@ -278,8 +278,9 @@ proptest! {
 #[test]
 fn a_backlog_without_bound_stops_the_run_with_a_clear_error() {
     // 100 requests/s on one slot of 1 s: the backlog grows by 99 a second, so it passes
-    // 500 queued in about 5 s and is caught by about 6 s. The run stops there (the limit is 10 million outside tests)
-    // instead of filling memory, naming the service to give a queue_limit or more capacity.
+    // 500 queued in about 5 s and is caught by about 6 s. The run stops there (the limit
+    // is 10 million outside tests) instead of filling memory, naming the service to give
+    // a queue_limit or more capacity.
     let text = r#"
         name = "backlog"
         [run]
