@@ -48,13 +48,13 @@ enum Command {
 fn located(
     file: &std::path::Path,
     text: &str,
-    table: &'static str,
+    table: &str,
     e: crate::sweep::SweepError,
 ) -> anyhow::Error {
     let place = match &e {
         crate::sweep::SweepError::Values { key, .. } => key
             .strip_prefix(&format!("{table}."))
-            .and_then(|k| crate::scenario::table_entry_place(text, table, k)),
+            .map(|k| crate::scenario::table_entry_place(text, table, k)),
         _ => None,
     };
     match place {

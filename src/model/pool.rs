@@ -99,8 +99,6 @@ pub struct Pool {
     pub serving_flag: Vec<bool>,
     /// Per node slot: where it is in its life (change it with [`Pool::set_life`]).
     pub life: Vec<Life>,
-    /// Node slots in each life, indexed by `Life as usize`.
-    life_counts: [u32; 4],
     /// Off slots and provisioned nodes per zone: where launches go.
     zone_slots: ZoneSlots,
     /// Per node slot: bumped when the node is terminated, so its pending failure, repair,
@@ -113,7 +111,7 @@ pub struct Pool {
     /// launch bumps it and takes the new value.
     next_launch_seq: u64,
     /// Booting and active nodes (in that order) by launch number, kept as slots change
-    /// life: what scale-in takes.
+    /// life: what scale-in takes, and how many boot and count toward the current size.
     by_launch: [BTreeSet<(u64, usize)>; 2],
     /// Per node slot: repair crews working on it (freed if it is terminated).
     pub crews_held: Vec<u32>,
@@ -168,9 +166,6 @@ impl Pool {
         let life: Vec<Life> = (0..n)
             .map(|i| if i < active { Life::Active } else { Life::Off })
             .collect();
-        let mut life_counts = [0u32; 4];
-        life_counts[Life::Active as usize] = active as u32;
-        life_counts[Life::Off as usize] = (n - active) as u32;
         let balancer = balancer::build(&svc.balancer, n);
         let standby = matches!(svc.redundancy, Redundancy::ActiveStandby { .. });
         // Active-standby: node 0 starts as primary and only the primary is in rotation.
@@ -217,7 +212,6 @@ impl Pool {
             was_working: (0..n).map(|i| i < active).collect(),
             zone_slots: ZoneSlots::new(&svc.node_zone, |j| life[j] == Life::Off),
             life,
-            life_counts,
             node_gen: vec![0; n],
             by_launch: [
                 BTreeSet::new(),
@@ -364,8 +358,6 @@ impl Pool {
         if let Some(k) = launch_set(life) {
             self.by_launch[k].insert((self.launch_seq[i], i));
         }
-        self.life_counts[self.life[i] as usize] -= 1;
-        self.life_counts[life as usize] += 1;
         if (self.life[i] == Life::Off) != (life == Life::Off) {
             self.zone_slots.set_free(i, life == Life::Off);
         }
@@ -406,7 +398,7 @@ impl Pool {
 
     /// Nodes booting now.
     pub fn booting_count(&self) -> usize {
-        self.life_counts[Life::Booting as usize] as usize
+        self.by_launch[0].len()
     }
 
     /// Nodes launched (booting or active) that have not joined rotation yet.
@@ -421,7 +413,7 @@ impl Pool {
     /// Nodes that count toward the autoscaler's current size: active and booting (as the
     /// Kubernetes HPA counts not-yet-ready pods), not draining.
     pub fn current_size(&self) -> u32 {
-        self.life_counts[Life::Active as usize] + self.life_counts[Life::Booting as usize]
+        (self.by_launch[0].len() + self.by_launch[1].len()) as u32
     }
 
     /// Whether node `i` receives requests and can serve them.

@@ -390,14 +390,8 @@ fn min_max(min: Option<u32>, max: Option<u32>, p: &KeyPath, ctx: &mut Ctx) -> Op
         );
         return None;
     }
-    if max > MAX_NODES {
-        ctx.at(
-            &p.key("max"),
-            format!("max must be at most {MAX_NODES}, found {max}"),
-        );
-        return None;
-    }
-    Some((min, max))
+    ctx.at_most(&p.key("max"), "max", max, MAX_NODES, "")
+        .then_some((min, max))
 }
 
 /// An evaluation interval: `default_s` when absent, never 0.

@@ -107,9 +107,9 @@ pub fn load_with_changes(path: &Path, changes: &[Change]) -> Result<Scenario, Di
 }
 
 /// Where the entry for `key` of the file's `[table]` is written in `text` (1-based line and
-/// column), if it is.
-pub fn table_entry_place(text: &str, table: &'static str, key: &str) -> Option<(usize, usize)> {
-    Places::new(text).entry(&Change::from_table(table, format!("{key}=")))
+/// column; the table's, or the file's start, when the entry is not found).
+pub fn table_entry_place(text: &str, table: &str, key: &str) -> (usize, usize) {
+    Places::new(text).table_entry(table, key)
 }
 
 /// Places a problem found in the changed document in the file, and names the change
@@ -207,8 +207,7 @@ impl<'a> Places<'a> {
         }
     }
 
-    /// Where a change from a table is written: its key, quoted (`"services.web.nodes"`) or
-    /// dotted, or failing that the table; `None` for the command line.
+    /// Where a change is written: its table entry; `None` for the command line.
     fn entry(&self, change: &Change) -> Option<(usize, usize)> {
         let ChangeSource::Table(table) = change.source else {
             return None;
@@ -217,6 +216,12 @@ impl<'a> Places<'a> {
             .assignment
             .split_once('=')
             .map_or("", |(k, _)| k.trim());
+        Some(self.table_entry(table, key))
+    }
+
+    /// Where the entry for `key` of `[table]` is written: its key, quoted
+    /// (`"services.web.nodes"`) or dotted, or failing that the table.
+    fn table_entry(&self, table: &str, key: &str) -> (usize, usize) {
         let table = KeyPath::root().key(table);
         let quoted = table.key(key);
         let dotted = key.split('.').fold(table.clone(), |p, seg| p.key(seg));
@@ -224,7 +229,7 @@ impl<'a> Places<'a> {
             .into_iter()
             .find(|p| self.spans.has(p))
             .unwrap_or(table);
-        Some(self.index.line_col(self.spans.key(&path).start))
+        self.index.line_col(self.spans.key(&path).start)
     }
 }
 

@@ -47,6 +47,26 @@ impl<'a> Ctx<'a> {
         self.diags.push(d);
     }
 
+    /// Checks that `key` (at `path`) is at most `limit`, which exists because of `why`;
+    /// reports it there otherwise. Returns whether it is.
+    pub(crate) fn at_most(
+        &mut self,
+        path: &KeyPath,
+        key: &str,
+        value: impl Into<u64>,
+        limit: impl Into<u64>,
+        why: &str,
+    ) -> bool {
+        let (value, limit) = (value.into(), limit.into());
+        if value > limit {
+            self.at(
+                path,
+                format!("{key} must be at most {limit}{why}, found {value}"),
+            );
+        }
+        value <= limit
+    }
+
     /// A problem with the key at `path` itself (it should not be there).
     pub(crate) fn at_key(&mut self, path: &KeyPath, message: impl Into<String>) {
         let span = self.spans.key(path);

@@ -155,15 +155,8 @@ fn run(raw: Option<RunRaw>, ctx: &mut Ctx) -> Option<RunSpec> {
         ctx.at(&p.key("trials"), "trials must be at least 1");
         ok = false;
     }
-    if trials > MAX_TRIALS {
-        ctx.at(
-            &p.key("trials"),
-            format!(
-                "trials must be at most {MAX_TRIALS} (each trial's row is kept), found {trials}"
-            ),
-        );
-        ok = false;
-    }
+    let kept = " (each trial's row is kept)";
+    ok &= ctx.at_most(&p.key("trials"), "trials", trials, MAX_TRIALS, kept);
     let sample_every = match (r.sample_every, horizon) {
         (Some(s), _) if s.0 == SimTime::ZERO => {
             ctx.at(&p.key("sample_every"), "sample_every must be longer than 0");
@@ -206,12 +199,14 @@ fn run(raw: Option<RunRaw>, ctx: &mut Ctx) -> Option<RunSpec> {
     let max_trials = r
         .max_trials
         .unwrap_or(trials.saturating_mul(10).min(MAX_TRIALS));
-    if max_trials > MAX_TRIALS && r.max_trials.is_some() {
-        ctx.at(
+    if r.max_trials.is_some() {
+        ok &= ctx.at_most(
             &p.key("max_trials"),
-            format!("max_trials must be at most {MAX_TRIALS}, found {max_trials}"),
+            "max_trials",
+            max_trials,
+            MAX_TRIALS,
+            "",
         );
-        ok = false;
     }
     if r.max_trials.is_some() && trials > 0 && max_trials < trials && !ctx.cut(&p.key("trials")) {
         ctx.at(
@@ -301,15 +296,8 @@ fn service(
             ok = false;
         }
     }
-    if nodes > MAX_NODES {
-        ctx.at(
-            &p.key("nodes"),
-            format!(
-                "nodes must be at most {MAX_NODES} (each node has its own state), found {nodes}"
-            ),
-        );
-        ok = false;
-    }
+    let own_state = " (each node has its own state)";
+    ok &= ctx.at_most(&p.key("nodes"), "nodes", nodes, MAX_NODES, own_state);
     let service_time = match &s.service_time {
         Some(d) => build_dist(d, &p.key("service_time"), ctx),
         None => {
