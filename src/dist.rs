@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use rand::Rng;
-use rand_distr::{Distribution, Exp, Gamma, LogNormal, Normal, Pareto, Uniform, Weibull};
+use rand_distr::{Distribution, Exp, Gamma, Normal, Pareto, StandardNormal, Uniform, Weibull};
 use statrs::function::gamma::gamma as gamma_fn;
 
 use crate::time::SimTime;
@@ -318,7 +318,7 @@ impl DistSpec {
                 Kind::Normal(Normal::new(*mean_s, *sd_s).map_err(|e| why(&e))?)
             }
             DistSpec::LogNormal { mu, sigma } => {
-                Kind::LogNormal(LogNormal::new(*mu, *sigma).map_err(|e| why(&e))?)
+                Kind::LogNormal(Normal::new(*mu, *sigma).map_err(|e| why(&e))?)
             }
             DistSpec::Gamma { shape, scale_s } => {
                 Kind::Gamma(Gamma::new(*shape, *scale_s).map_err(|e| why(&e))?)
@@ -359,7 +359,10 @@ enum Kind {
     Constant(f64),
     Uniform(Uniform<f64>),
     Normal(Normal<f64>),
-    LogNormal(LogNormal<f64>),
+    /// The normal distribution of the logarithm: rand_distr's `LogNormal` is the exponential
+    /// of this normal's draw, computed here from the standard normal through the
+    /// `Distribution` trait so that the hot path inlines (the same draws and values).
+    LogNormal(Normal<f64>),
     Gamma(Gamma<f64>),
     Weibull(Weibull<f64>),
     Pareto(Pareto<f64>),
@@ -380,7 +383,7 @@ impl Dist {
                     break x;
                 }
             },
-            Kind::LogNormal(d) => d.sample(rng),
+            Kind::LogNormal(d) => d.from_zscore(StandardNormal.sample(rng)).exp(),
             Kind::Gamma(d) => d.sample(rng),
             Kind::Weibull(d) => d.sample(rng),
             Kind::Pareto(d) => d.sample(rng),

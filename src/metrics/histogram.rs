@@ -87,31 +87,72 @@ impl LatencyHistogram {
     }
 }
 
-/// A coarse histogram for short intervals (2 significant digits, 1 µs to 10⁵ s), read and
-/// cleared at each time-series sample. Allocated at the first record.
+/// Sub-buckets per power of two of an interval histogram: 2^7 = 128, so a bucket is at
+/// most 1/128 (0.8%) of its values wide.
+const INTERVAL_MANTISSA_BITS: u32 = 7;
+/// What a latency's `f64` bit pattern is shifted by to give its bucket.
+const INTERVAL_SHIFT: u32 = 52 - INTERVAL_MANTISSA_BITS;
+/// The key of 1 ns, the first bucket.
+const INTERVAL_FIRST_KEY: u64 = 1f64.to_bits() >> INTERVAL_SHIFT;
+
+/// A coarse histogram for the latency of one time-series interval, read and cleared at
+/// each sample. A duration's bucket is the exponent and top 7 mantissa bits of its
+/// nanoseconds as an `f64` (positive floats order as their bit patterns), so recording is
+/// a conversion, a shift and an increment: this histogram takes every completion beside
+/// the run's [`LatencyHistogram`], where hdrhistogram's record (which also keeps minimum,
+/// maximum and saturating totals) cost about a tenth of request fidelity's time.
+/// 1 ns to 10^15 ns in about 6,400 buckets, allocated at the first record.
 #[derive(Clone, Debug, Default)]
 pub struct IntervalHistogram {
-    hist: Option<Histogram<u64>>,
+    counts: Vec<u64>,
+    total: u64,
+}
+
+fn interval_bucket(ns: u64) -> usize {
+    // Through i64 (exact below 2^53): one instruction where u64 to f64 takes several.
+    ((ns.clamp(1, HIGHEST_NS) as i64 as f64).to_bits() >> INTERVAL_SHIFT) as usize
+        - INTERVAL_FIRST_KEY as usize
 }
 
 impl IntervalHistogram {
-    /// Records one duration (clamped to the histogram's range).
+    /// Records one duration (0 ns as 1 ns, longer than 10^15 ns as 10^15 ns).
+    #[inline]
     pub fn record(&mut self, d: SimTime) {
-        let us = (d.0 / 1_000).clamp(1, 100_000_000_000);
-        self.hist
-            .get_or_insert_with(|| {
-                Histogram::new_with_bounds(1, 100_000_000_000, 2).expect("static bounds")
-            })
-            .saturating_record(us);
+        if self.counts.is_empty() {
+            self.counts = vec![0; interval_bucket(HIGHEST_NS) + 1];
+        }
+        self.counts[interval_bucket(d.0)] += 1;
+        self.total += 1;
     }
 
     /// The q-quantile in seconds of what was recorded since the last call (None if nothing
-    /// was), and clears it.
+    /// was), and clears it. The quantile is the upper end of the bucket holding the
+    /// ceil(q × n)-th smallest record (as hdrhistogram reports the highest value
+    /// equivalent to it): at most 0.8% above the exact order statistic, never below it.
     pub fn take_quantile_s(&mut self, q: f64) -> Option<f64> {
-        let h = self.hist.as_mut().filter(|h| !h.is_empty())?;
-        let v = h.value_at_quantile(q) as f64 / 1e6;
-        h.reset();
-        Some(v)
+        if self.total == 0 {
+            return None;
+        }
+        let rank = ((q * self.total as f64).ceil() as u64).clamp(1, self.total);
+        let (mut seen, mut cleared, mut bucket) = (0u64, 0u64, None);
+        // Clearing stops at the last non-empty bucket, so a sample costs at most the
+        // buckets up to the interval's longest latency.
+        for (i, count) in self.counts.iter_mut().enumerate() {
+            if *count == 0 {
+                continue;
+            }
+            seen += *count;
+            if bucket.is_none() && seen >= rank {
+                bucket = Some(i);
+            }
+            cleared += std::mem::take(count);
+            if cleared == self.total {
+                break;
+            }
+        }
+        self.total = 0;
+        let next_key = bucket.expect("rank <= total") as u64 + INTERVAL_FIRST_KEY + 1;
+        Some(f64::from_bits(next_key << INTERVAL_SHIFT) / 1e9)
     }
 }
 
@@ -159,5 +200,49 @@ mod tests {
             assert_eq!(b.quantile_s(q), a.quantile_s(q), "q = {q}");
         }
         assert!(LatencyHistogram::from_buckets(&[]).is_empty());
+    }
+
+    #[test]
+    fn interval_quantile_is_the_upper_end_of_its_bucket_and_clears() {
+        let mut h = IntervalHistogram::default();
+        assert_eq!(h.take_quantile_s(0.99), None);
+        for ms in 1..=1000u64 {
+            h.record(SimTime(ms * 1_000_000));
+        }
+        // The 990th smallest of 1..=1000 ms is 990 ms; its bucket ends at most 1/128 above.
+        let p99 = h.take_quantile_s(0.99).unwrap();
+        assert!(
+            (0.990..=0.990 * (1.0 + 1.0 / 128.0)).contains(&p99),
+            "{p99}"
+        );
+        assert_eq!(h.take_quantile_s(0.99), None, "cleared");
+        // Every value lies at or below the upper end of its bucket, within 1/128.
+        for ns in [
+            0u64,
+            1,
+            2,
+            3,
+            127,
+            128,
+            129,
+            999_999,
+            1_000_000_007,
+            HIGHEST_NS,
+            u64::MAX,
+        ] {
+            h.record(SimTime(ns));
+            let upper = h.take_quantile_s(1.0).unwrap() * 1e9;
+            let v = ns.clamp(1, HIGHEST_NS) as f64;
+            assert!(
+                v < upper * (1.0 + 1e-12) && upper <= v * (1.0 + 1.0 / 128.0) + 1e-6,
+                "{ns}: {upper}"
+            );
+        }
+        // The median of 3 records of 1 ms and 1 of 1 s is the 2nd smallest, 1 ms.
+        for ns in [1_000_000u64, 1_000_000_000, 1_000_000, 1_000_000] {
+            h.record(SimTime(ns));
+        }
+        let p50 = h.take_quantile_s(0.5).unwrap();
+        assert!((0.001..0.001 * (1.0 + 1.0 / 128.0)).contains(&p50), "{p50}");
     }
 }

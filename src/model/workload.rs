@@ -230,7 +230,7 @@ impl Arrivals {
                 t = end_s;
                 continue;
             }
-            let candidate = t + rng.sample::<f64, _>(rand_distr::Exp1) / bound;
+            let candidate = t + Distribution::<f64>::sample(&rand_distr::Exp1, rng) / bound;
             if candidate >= end_s {
                 t = end_s;
                 continue;
