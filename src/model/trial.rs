@@ -85,7 +85,7 @@ pub(super) struct Trial<'m> {
     pub requests: Slab,
     pub in_system: TimeWeighted,
     /// Σ over requests that left of |[arrived, left] ∩ [warmup, horizon]|: Little's law's
-    /// other side.
+    /// other side (kept in debug builds only, which check the law).
     pub clipped_sojourn_ns: u128,
     pub totals: Totals,
     pub series: SeriesRecorder,
