@@ -126,9 +126,9 @@ impl IntervalHistogram {
     }
 
     /// The q-quantile in seconds of what was recorded since the last call (None if nothing
-    /// was), and clears it. The quantile is the upper end of the bucket holding the
-    /// ceil(q × n)-th smallest record (as hdrhistogram reports the highest value
-    /// equivalent to it): at most 0.8% above the exact order statistic, never below it.
+    /// was), and clears it. The quantile is the exclusive upper end of the bucket holding
+    /// the ceil(q × n)-th smallest record: at most 0.8% above the exact order statistic,
+    /// never below it (a latency of 0 reads as 1.0078 ns, the 1 ns bucket's end).
     pub fn take_quantile_s(&mut self, q: f64) -> Option<f64> {
         if self.total == 0 {
             return None;
