@@ -7,6 +7,8 @@
 //!
 //! Run: `cargo bench --bench engine`.
 
+use std::time::Duration;
+
 use criterion::{Criterion, Throughput, criterion_group};
 use nines::dist::DistSpec;
 use nines::model::{Model, run_trial};
@@ -84,19 +86,26 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
-/// One simulated year of a 100-node service, two failure modes, zone outages, no requests
-/// (`benches/scenarios/availability-100.toml`); throughput in events per second.
-fn availability(c: &mut Criterion) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/benches/scenarios/availability-100.toml"
-    );
-    let scenario = nines::scenario::load(std::path::Path::new(path)).expect("valid bench scenario");
+/// One trial of the bench scenario `file` (in `benches/scenarios/`) after `overrides`,
+/// timed by criterion in group `group` (`samples` samples over `measurement`);
+/// throughput in events per second (the trial's `sim_events`, counted by one run first).
+fn one_trial_of(
+    c: &mut Criterion,
+    group: &str,
+    file: &str,
+    overrides: &[String],
+    (samples, measurement): (usize, Duration),
+) {
+    let path = format!("{}/benches/scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
+    let scenario = nines::scenario::load_with_overrides(std::path::Path::new(&path), overrides)
+        .expect("valid bench scenario");
     let model = Model::new(&scenario);
     let events = run_trial(&model, 0).expect("no backlog").metrics["sim_events"]
         .value()
         .expect("defined") as u64;
-    let mut group = c.benchmark_group("availability_100_nodes_one_year");
+    let mut group = c.benchmark_group(group);
+    group.sample_size(samples);
+    group.measurement_time(measurement);
     group.throughput(Throughput::Elements(events));
     group.bench_function("one_trial", |b| {
         b.iter(|| run_trial(&model, 0).expect("no backlog"))
@@ -104,31 +113,35 @@ fn availability(c: &mut Criterion) {
     group.finish();
 }
 
+/// One simulated year of a 100-node service, two failure modes, zone outages, no requests
+/// (`benches/scenarios/availability-100.toml`).
+fn availability(c: &mut Criterion) {
+    // A trial takes about half a millisecond: criterion's defaults.
+    let timing = (100, Duration::from_secs(5));
+    one_trial_of(
+        c,
+        "availability_100_nodes_one_year",
+        "availability-100.toml",
+        &[],
+        timing,
+    );
+}
+
 /// One simulated day of `benches/scenarios/week-autoscaled.toml` (diurnal load averaging
 /// 500 requests/s, target-tracking autoscaling, `least_connections`, lognormal service):
 /// about 86 million events, an arrival and a departure per request. Issue 4's target, a
 /// week in under 30 s on one core, is 20.2 million events/s here (605 million in 30 s).
 fn week_autoscaled_day(c: &mut Criterion) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/benches/scenarios/week-autoscaled.toml"
-    );
     let one_day = ["run.horizon=\"1d\"".to_string()];
-    let scenario = nines::scenario::load_with_overrides(std::path::Path::new(path), &one_day)
-        .expect("valid bench scenario");
-    let model = Model::new(&scenario);
-    let events = run_trial(&model, 0).expect("no backlog").metrics["sim_events"]
-        .value()
-        .expect("defined") as u64;
-    let mut group = c.benchmark_group("week_autoscaled_one_day");
-    // Ten trials of about 6 s each.
-    group.sample_size(10);
-    group.measurement_time(std::time::Duration::from_secs(70));
-    group.throughput(Throughput::Elements(events));
-    group.bench_function("one_trial", |b| {
-        b.iter(|| run_trial(&model, 0).expect("no backlog"))
-    });
-    group.finish();
+    // A trial takes about 6 s: ten of them, criterion's least.
+    let timing = (10, Duration::from_secs(70));
+    one_trial_of(
+        c,
+        "week_autoscaled_one_day",
+        "week-autoscaled.toml",
+        &one_day,
+        timing,
+    );
 }
 
 criterion_group!(benches, engine, availability, week_autoscaled_day);
