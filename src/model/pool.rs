@@ -272,6 +272,11 @@ impl Pool {
         self.rotation_count > 0
     }
 
+    /// Requests waiting in this service's queues (shared and per node), live ones only.
+    pub fn queued(&self) -> u64 {
+        self.shared_live as u64 + self.queued_live.iter().map(|&q| q as u64).sum::<u64>()
+    }
+
     /// Nodes in rotation.
     pub fn rotation_len(&self) -> u32 {
         self.rotation_count

@@ -150,9 +150,7 @@ impl Trial<'_> {
                     .iter_mut()
                     .map(|pool| ServiceSample {
                         busy_total: pool.busy_slots.total_until(now) as f64,
-                        queued: (pool.shared_live as u64
-                            + pool.queued_live.iter().map(|&q| q as u64).sum::<u64>())
-                            as f64,
+                        queued: pool.queued() as f64,
                         p99_s: pool
                             .interval_latency
                             .take_quantile_s(0.99)

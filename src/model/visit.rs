@@ -43,10 +43,7 @@ impl Trial<'_> {
     fn check_backlog(&mut self, now: SimTime) {
         let in_system = self.in_system.value();
         self.next_backlog_check = in_system + in_system / 4;
-        let queued = |p: &super::pool::Pool| {
-            p.shared_live as u64 + p.queued_live.iter().map(|&q| q as u64).sum::<u64>()
-        };
-        let total: u64 = self.pools.iter().map(queued).sum();
+        let total: u64 = self.pools.iter().map(|p| p.queued()).sum();
         if total <= self.model.max_queued {
             return;
         }
@@ -54,7 +51,7 @@ impl Trial<'_> {
             .pools
             .iter()
             .enumerate()
-            .max_by_key(|(_, p)| queued(p))
+            .max_by_key(|(_, p)| p.queued())
             .expect("a request arrived, so a service exists");
         self.backlog = Some(super::trial::Backlog {
             trial: self.trial,
@@ -62,7 +59,7 @@ impl Trial<'_> {
             queued: total,
             in_system,
             service: self.model.services[s].name.clone(),
-            at_service: queued(pool),
+            at_service: pool.queued(),
         });
     }
 

@@ -909,6 +909,17 @@ fn nines(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Asserts that the first line of `stderr` is placed at `file:place` (line:column, key
+/// and the start of the message) and ends naming the change behind it, `change`.
+fn assert_first_line(stderr: &str, file: &std::path::Path, place: &str, change: &str) {
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(&format!("{}:{place}", file.display())),
+        "{first}"
+    );
+    assert!(first.ends_with(change), "{first}");
+}
+
 #[test]
 fn a_bad_sweep_value_is_reported_at_its_sweep_entry() {
     // Line 15 is the [sweep] entry, quoted or dotted; the value it sets is named, and no
@@ -925,17 +936,11 @@ fn a_bad_sweep_value_is_reported_at_its_sweep_entry() {
         ]);
         assert_eq!(code, 2, "{stderr}");
         assert!(stdout.is_empty(), "no point ran: {stdout}");
-        let first = stderr.lines().next().unwrap();
-        assert!(
-            first.starts_with(&format!(
-                "{}:15:{column}: services[0].nodes: ",
-                file.display()
-            )),
-            "{first}"
-        );
-        assert!(
-            first.ends_with(r#"(set by [sweep] services.web.nodes="x")"#),
-            "{first}"
+        assert_first_line(
+            &stderr,
+            &file,
+            &format!("15:{column}: services[0].nodes: "),
+            r#"(set by [sweep] services.web.nodes="x")"#,
         );
         assert!(!stderr.contains("--set"), "{stderr}");
     }
@@ -964,14 +969,11 @@ fn a_bad_plan_choice_is_reported_at_its_entry() {
     let file = scenario_file("plan", &text);
     let (code, _, stderr) = nines(&["plan", file.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
-    let first = stderr.lines().next().unwrap();
-    assert!(
-        first.starts_with(&format!("{}:19:1: services[0].balancer: ", file.display())),
-        "{first}"
-    );
-    assert!(
-        first.ends_with(r#"(set by [plan] services.web.balancer="fastest")"#),
-        "{first}"
+    assert_first_line(
+        &stderr,
+        &file,
+        "19:1: services[0].balancer: ",
+        r#"(set by [plan] services.web.balancer="fastest")"#,
     );
 }
 
@@ -1009,14 +1011,11 @@ fn a_misspelt_key_in_a_sweep_is_placed_at_its_entry() {
     let file = scenario_file("sweep-key", &text);
     let (code, _, stderr) = nines(&["sweep", file.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
-    let first = stderr.lines().next().unwrap();
-    assert!(
-        first.starts_with(&format!("{}:15:1: servics: unknown key", file.display())),
-        "{first}"
-    );
-    assert!(
-        first.ends_with("(set by [sweep] servics.web.nodes=2)"),
-        "{first}"
+    assert_first_line(
+        &stderr,
+        &file,
+        "15:1: servics: unknown key",
+        "(set by [sweep] servics.web.nodes=2)",
     );
 }
 
