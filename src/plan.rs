@@ -58,6 +58,10 @@ pub struct Evaluation {
     pub metrics: BTreeMap<String, MetricSummary>,
 }
 
+/// The metric an `error_ratio` target is checked against: every failed request, as the
+/// SLO windows count them, not only the errors of the `error_ratio` metric.
+pub const FAILED_RATIO: &str = "failed_ratio";
+
 /// The SLO targets a design must meet with 95% confidence.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Targets {
@@ -68,7 +72,9 @@ pub struct Targets {
 
 impl Targets {
     /// Whether the CI bound meets every target: availability ci95_low >= target,
-    /// latency_p99_s and error_ratio ci95_high <= target. An undefined bound fails.
+    /// latency_p99_s ci95_high <= its target, and `failed_ratio` (errors, drops and
+    /// timeouts: what the SLO's `error_ratio` counts in its windows) ci95_high <= the error
+    /// ratio target. An undefined bound fails.
     pub fn met_by(&self, m: &BTreeMap<String, MetricSummary>) -> bool {
         let low = |name: &str| m.get(name).and_then(|s| s.ci95_low);
         let high = |name: &str| m.get(name).and_then(|s| s.ci95_high);
@@ -79,7 +85,7 @@ impl Targets {
                 .is_none_or(|t| high("latency_p99_s").is_some_and(|v| v <= t))
             && self
                 .error_ratio
-                .is_none_or(|t| high("error_ratio").is_some_and(|v| v <= t))
+                .is_none_or(|t| high(FAILED_RATIO).is_some_and(|v| v <= t))
     }
 }
 

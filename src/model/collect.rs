@@ -128,7 +128,12 @@ pub struct Tally {
 impl Tally {
     /// Requests whose outcome is known (in flight at the horizon: censored, not failed).
     pub fn resolved(&self) -> f64 {
-        self.completed + self.dropped + self.timed_out + self.errors
+        self.completed + self.failed()
+    }
+
+    /// Requests that failed, whatever the reason: dropped, timed out or in error.
+    pub fn failed(&self) -> f64 {
+        self.dropped + self.timed_out + self.errors
     }
 }
 
@@ -202,6 +207,7 @@ pub(super) fn trial_result(
     sink.ratio("dropped_ratio".into(), t.dropped, resolved);
     sink.ratio("timeout_ratio".into(), t.timed_out, resolved);
     sink.ratio("error_ratio".into(), t.errors, resolved);
+    sink.ratio("failed_ratio".into(), t.failed(), resolved);
     sink.ratio("latency_mean_s".into(), t.latency_s, t.latency_n);
     sink.ratio("wait_mean_s".into(), t.wait_s, t.started);
     sink.ratio("wait_probability".into(), t.queued, t.started);
@@ -229,6 +235,7 @@ pub(super) fn trial_result(
         sink.ratio(format!("{p}dropped_ratio"), c.dropped, visits);
         sink.ratio(format!("{p}timeout_ratio"), c.timed_out, visits);
         sink.ratio(format!("{p}error_ratio"), c.errors, visits);
+        sink.ratio(format!("{p}failed_ratio"), c.failed(), visits);
         sink.ratio(format!("{p}latency_mean_s"), c.latency_s, c.latency_n);
         sink.ratio(format!("{p}wait_mean_s"), c.wait_s, c.started);
         sink.ratio(format!("{p}wait_probability"), c.queued, c.started);

@@ -107,7 +107,7 @@ pub fn write_plan_files(out: &mut OutputDir, plan: &PlanResult<'_>) -> anyhow::R
     Ok(())
 }
 
-/// The SLO metric to plot: availability (%), else p99 (ms), else error ratio.
+/// The SLO metric to plot: availability (%), else p99 (ms), else the failed ratio.
 fn frontier(plan: &PlanResult<'_>) -> Option<FrontierFigure> {
     let t = plan.targets;
     let (metric, y_desc, scale, target, unit) = if let Some(a) = t.availability {
@@ -115,7 +115,13 @@ fn frontier(plan: &PlanResult<'_>) -> Option<FrontierFigure> {
     } else if let Some(p) = t.latency_p99_s {
         ("latency_p99_s", "p99 latency (ms)", 1e3, p, " ms")
     } else {
-        ("error_ratio", "error ratio", 1.0, t.error_ratio?, "")
+        (
+            crate::plan::FAILED_RATIO,
+            "failed ratio (errors, drops, timeouts)",
+            1.0,
+            t.error_ratio?,
+            "",
+        )
     };
     let mut points = Vec::new();
     let mut best = None;
@@ -161,7 +167,7 @@ pub fn targets_text(t: &Targets) -> String {
     }
     if let Some(e) = t.error_ratio {
         parts.push(format!(
-            "error ratio <= {} (95% CI upper bound)",
+            "failed ratio (errors, drops and timeouts) <= {} (95% CI upper bound)",
             format_number(e)
         ));
     }

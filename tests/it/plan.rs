@@ -138,3 +138,62 @@ fn plan_without_a_feasible_design_says_why() {
             .contains("no evaluated design")
     );
 }
+
+#[test]
+fn an_error_ratio_target_counts_dropped_requests() {
+    // M/M/c/c (`queue_limit = 0`, a shared queue): a = 2 erlangs, so Erlang B drops
+    // B(c, 2) of the requests and none is an error. `[slo] error_ratio` counts every
+    // failed request, so with a 1% target the cheapest design is the smallest c with
+    // B(c, 2) <= 1%: B(6, 2) = 1.2% misses it, B(7, 2) = 0.34% meets it by far more than
+    // the CI half-width (about 0.05% at 8 trials of 60,000 arrivals).
+    assert!(nines::analytic::erlang_b(6, 2.0) > 0.012);
+    assert!(nines::analytic::erlang_b(7, 2.0) < 0.0035);
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("loss.toml");
+    fs::write(
+        &file,
+        r#"
+name = "loss-plan"
+[run]
+horizon = "10m"
+trials = 8
+seed = 5
+[workload]
+entry = "svc"
+rate = 100.0
+[[services]]
+name = "svc"
+nodes = 1
+concurrency = 1
+queue_limit = 0
+service_time = { dist = "exponential", mean = "20ms" }
+balancer = "central"
+cost_per_hour = 1.0
+[slo]
+error_ratio = 0.01
+window = "1m"
+[plan]
+"services.svc.nodes" = "1..12"
+"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    Command::new(assert_cmd::cargo::cargo_bin!("nines"))
+        .env("CI", "true")
+        .args(["plan", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("best: services.svc.nodes=7"));
+    let plan: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let metric = |name: &str| plan["metrics"][name]["mean"].as_f64().unwrap();
+    assert_eq!(metric("error_ratio"), 0.0);
+    assert_eq!(metric("failed_ratio"), metric("dropped_ratio"));
+    let b7 = nines::analytic::erlang_b(7, 2.0);
+    assert!(
+        (metric("failed_ratio") - b7).abs() < 0.001,
+        "vs B(7, 2) = {b7}"
+    );
+}
