@@ -268,6 +268,14 @@ fn workload(raw: Option<WorkloadRaw>, names: &Names, ctx: &mut Ctx) -> Option<Wo
         );
         rate_ok = false;
     }
+    if w.rate.is_none() && w.pattern.is_some() {
+        // A pattern's factors multiply `rate`: without one it would silently do nothing.
+        ctx.at(
+            &p.key("pattern"),
+            "a pattern multiplies the workload's rate, which is missing: set rate (requests per second) or leave the pattern out to simulate no requests",
+        );
+        rate_ok = false;
+    }
     let pattern = pattern(w.pattern.as_ref(), &p.key("pattern"), ctx);
     if !rate_ok {
         return None;

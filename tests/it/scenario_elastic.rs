@@ -253,6 +253,15 @@ fn elastic_defaults() {
 
 #[test]
 fn pattern_rules() {
+    // A pattern multiplies the rate: without one it would silently simulate nothing.
+    let text = pattern("{ kind = \"spike\", at = \"1m\", duration = \"1m\", factor = 2 }")
+        .replace("rate = 10\n", "");
+    one_error(
+        &text,
+        &at(&text, "{ kind", 0),
+        "workload.pattern",
+        "a pattern multiplies the workload's rate, which is missing",
+    );
     let text = pattern("{ kind = \"diurnal\", peak = 0.5, trough = 0.8 }");
     one_error(
         &text,
