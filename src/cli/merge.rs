@@ -60,7 +60,7 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
             shard.display()
         );
     }
-    let mut out = OutputDir::prepare(&out_dir, args.force)?;
+    let mut out = OutputDir::prepare(&out_dir, args.force, &format!("run {}", scenario.name))?;
     let model = Model::new(&scenario);
     let n_shards = shards.len();
     let outcome = merge_outcome(shards);

@@ -61,7 +61,7 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("{}-plan", base.name)));
-    let mut out = OutputDir::prepare(&out_dir, args.force)?;
+    let mut out = OutputDir::prepare(&out_dir, args.force, &format!("plan {}", base.name))?;
     let mut failure: Option<ExitCode> = None;
     let evaluated = plan::search(&vars, |design| {
         let sets = plan::assignments(&vars, design);

@@ -74,7 +74,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| Path::new("results").join(&scenario.name));
     // Refuse a bad output directory before spending time on trials.
-    let mut out = OutputDir::prepare(&out_dir, args.force)?;
+    let mut out = OutputDir::prepare(&out_dir, args.force, &format!("run {}", scenario.name))?;
 
     let plan = Plan {
         trials: scenario.run.trials as u64,
@@ -142,7 +142,7 @@ fn run_shard(args: &RunArgs, scenario: Scenario, shard: ShardSpec) -> anyhow::Re
             scenario.name, shard.index, shard.count
         ))
     });
-    let mut out = OutputDir::prepare(&out_dir, args.force)?;
+    let mut out = OutputDir::prepare(&out_dir, args.force, &format!("run {}", scenario.name))?;
     let model = Model::new(&scenario);
     let plan = Plan {
         trials: shard.trials(trials).count() as u64,

@@ -68,7 +68,7 @@ pub fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("results").join(format!("{name}-sweep")));
-    let mut out = OutputDir::prepare(&out_dir, args.force)?;
+    let mut out = OutputDir::prepare(&out_dir, args.force, &format!("sweep {name}"))?;
     let mut points = Vec::new();
     let mut trials = 0;
     for (point, mut scenario) in scenarios {

@@ -3,17 +3,24 @@
 //! result whole.
 //!
 //! Invariant: nines never destroys a file it did not write. A directory is replaced only
-//! when it is empty or is a nines result holding nothing but the files its marker lists;
-//! anything else is refused unless `--force`, and even then nines writes only beside the
-//! other files: a file of one of its names that its marker does not list stops the commit.
-//! The target is looked at again at the commit, so a file added during the run is kept.
+//! when it is empty or is a nines result of the same owner (command and scenario: a rerun)
+//! holding nothing but the files its marker lists; another command's or scenario's result
+//! is refused, `--force` or not; anything else is refused unless `--force`, and even then
+//! nines writes only beside the other files: a file of one of its names that its marker
+//! does not list stops the commit. The target is looked at again at the commit, so a file
+//! added during the run is kept.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// The file that marks a directory as a nines result; it lists the files nines wrote.
+/// The file that marks a directory as a nines result: an owner line, then the files nines
+/// wrote, one per line.
 pub const MARKER: &str = ".nines-result";
+
+/// How the marker's first line starts: `# <command> <scenario name>`, the result's owner.
+/// (Markers written before owners were recorded have no such line.)
+const OWNER_PREFIX: &str = "# ";
 
 /// Why a result could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +29,14 @@ pub enum OutputError {
         "{dir}: holds files nines did not write ({found}); choose another --out or pass --force to write beside them"
     )]
     Foreign { dir: PathBuf, found: String },
+    #[error(
+        "{dir}: holds another result (`nines {other}`); a result replaces only its own earlier one (`nines {owner}`): choose another --out, or remove that one first"
+    )]
+    OtherResult {
+        dir: PathBuf,
+        other: String,
+        owner: String,
+    },
     #[error("{0}: not a nines result directory (no {MARKER} file)")]
     NotAResult(PathBuf),
     #[error("{0}: exists and is not a directory")]
@@ -57,17 +72,27 @@ enum Existing {
 /// A result being written; nothing is visible at the target until [`OutputDir::commit`].
 pub struct OutputDir {
     target: PathBuf,
+    /// `<command> <scenario name>`, written to the marker.
+    owner: String,
     staging: PathBuf,
     existing: Existing,
     files: Vec<String>,
 }
 
 impl OutputDir {
-    /// Checks that `target` may receive a result and creates the staging directory.
-    pub fn prepare(target: &Path, force: bool) -> Result<OutputDir, OutputError> {
+    /// Checks that `target` may receive a result of `owner` (`<command> <scenario name>`,
+    /// e.g. `run quickstart`) and creates the staging directory.
+    pub fn prepare(target: &Path, force: bool, owner: &str) -> Result<OutputDir, OutputError> {
         // The result is swapped in by renaming the directory, which needs a name.
         if target.file_name().is_none() {
             return Err(OutputError::NoName(target.to_path_buf()));
+        }
+        if let Some(other) = owner_of(target).filter(|o| o != owner) {
+            return Err(OutputError::OtherResult {
+                dir: target.to_path_buf(),
+                other,
+                owner: owner.to_string(),
+            });
         }
         let existing = classify(target)?;
         if let (Existing::Foreign, false) = (&existing, force) {
@@ -96,6 +121,7 @@ impl OutputDir {
         fs::create_dir(&staging).map_err(io_err(&staging))?;
         Ok(OutputDir {
             target: target.to_path_buf(),
+            owner: owner.to_string(),
             staging,
             existing,
             files: Vec::new(),
@@ -115,6 +141,7 @@ impl OutputDir {
         fs::create_dir(&staging).map_err(io_err(&staging))?;
         Ok(OutputDir {
             target: target.to_path_buf(),
+            owner: owner_of(target).unwrap_or_default(),
             staging,
             existing: Existing::Update,
             files: Vec::new(),
@@ -133,17 +160,20 @@ impl OutputDir {
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
         if let Existing::Update = self.existing {
             // The marker keeps listing the files already there.
-            let old = fs::read_to_string(self.target.join(MARKER)).unwrap_or_default();
-            let kept: Vec<String> = old
-                .lines()
-                .filter(|l| !l.is_empty() && !self.files.iter().any(|f| f == l))
-                .map(str::to_string)
+            let kept: Vec<String> = listed_files(&self.target)
+                .into_iter()
+                .filter(|l| !l.is_empty() && !self.files.contains(l))
                 .collect();
             self.files.extend(kept);
         }
         self.files.sort();
         let marker = self.staging.join(MARKER);
-        fs::write(&marker, self.files.join("\n") + "\n").map_err(io_err(&marker))?;
+        let owner_line = if self.owner.is_empty() {
+            String::new()
+        } else {
+            format!("{OWNER_PREFIX}{}\n", self.owner)
+        };
+        fs::write(&marker, owner_line + &self.files.join("\n") + "\n").map_err(io_err(&marker))?;
         // Look again: files may have appeared in the target while the run was writing.
         if let Existing::Replaceable = self.existing
             && !foreign_entries(&self.target)?.is_empty()
@@ -219,9 +249,20 @@ fn classify(target: &Path) -> Result<Existing, OutputError> {
 /// The files the marker of `dir` lists (none without a marker).
 fn listed_files(dir: &Path) -> Vec<String> {
     match fs::read_to_string(dir.join(MARKER)) {
-        Ok(text) => text.lines().map(str::to_string).collect(),
+        Ok(text) => text
+            .lines()
+            .filter(|l| !l.starts_with(OWNER_PREFIX))
+            .map(str::to_string)
+            .collect(),
         Err(_) => Vec::new(),
     }
+}
+
+/// The owner the marker of `dir` names, if it has a marker that names one.
+fn owner_of(dir: &Path) -> Option<String> {
+    let text = fs::read_to_string(dir.join(MARKER)).ok()?;
+    let first = text.lines().next()?;
+    first.strip_prefix(OWNER_PREFIX).map(str::to_string)
 }
 
 /// Entries of `dir` that its marker does not list (every entry when there is no marker).
@@ -245,7 +286,7 @@ mod tests {
     use super::*;
 
     fn write_result(target: &Path, force: bool, content: &str) -> Result<PathBuf, OutputError> {
-        let mut out = OutputDir::prepare(target, force)?;
+        let mut out = OutputDir::prepare(target, force, "run test")?;
         out.write("summary.json", content.as_bytes())?;
         out.commit()
     }
@@ -255,7 +296,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("web");
         write_result(&target, false, "one").unwrap();
-        let mut out = OutputDir::prepare(&target, false).unwrap();
+        let mut out = OutputDir::prepare(&target, false, "run test").unwrap();
         out.write("summary.json", b"two").unwrap();
         fs::write(target.join("notes.txt"), "mine").unwrap();
         out.commit().unwrap();
@@ -287,7 +328,9 @@ mod tests {
 
     #[test]
     fn refuses_a_target_without_a_name() {
-        let err = OutputDir::prepare(Path::new("."), true).err().unwrap();
+        let err = OutputDir::prepare(Path::new("."), true, "run test")
+            .err()
+            .unwrap();
         assert!(matches!(err, OutputError::NoName(_)), "{err}");
     }
 
@@ -303,6 +346,29 @@ mod tests {
         );
         // Nothing left beside it.
         assert_eq!(fs::read_dir(tmp.path().join("results")).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn refuses_another_command_or_scenario_even_forced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("r");
+        write_result(&target, false, "one").unwrap();
+        for (owner, force) in [("sweep test", false), ("run other", true)] {
+            let err = OutputDir::prepare(&target, force, owner).err().unwrap();
+            assert!(matches!(err, OutputError::OtherResult { .. }), "{err}");
+            assert!(err.to_string().contains("`nines run test`"), "{err}");
+        }
+        assert_eq!(
+            fs::read_to_string(target.join("summary.json")).unwrap(),
+            "one"
+        );
+        // A marker from before owners were recorded is anyone's to replace.
+        fs::write(target.join(MARKER), "summary.json\n").unwrap();
+        let mut out = OutputDir::prepare(&target, false, "sweep test").unwrap();
+        out.write("sweep.csv", b"x").unwrap();
+        out.commit().unwrap();
+        assert!(!target.join("summary.json").exists());
+        assert_eq!(owner_of(&target).as_deref(), Some("sweep test"));
     }
 
     #[test]

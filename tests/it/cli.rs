@@ -169,6 +169,47 @@ fn refuses_a_directory_it_did_not_write_unless_forced() {
 }
 
 #[test]
+fn a_result_replaces_only_its_own_earlier_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let quick = ["--trials", "2", "--set", r#"run.horizon="20m""#, "--out"];
+    nines()
+        .args(["run", &scenario("quickstart")])
+        .args(quick)
+        .arg(&out)
+        .assert()
+        .success();
+    let before = fs::read(out.join("summary.json")).unwrap();
+    // Another scenario's run, or a sweep of the same one, is not a rerun: refused even
+    // with --force, the result untouched.
+    let (gray, quickstart) = (scenario("gray-failure"), scenario("quickstart"));
+    let others = [
+        vec!["run", "--force", &gray],
+        vec!["sweep", &quickstart, "--set", "services.web.nodes=3,4"],
+    ];
+    for args in others {
+        nines()
+            .args(args)
+            .args(quick)
+            .arg(&out)
+            .assert()
+            .failure()
+            .stderr(predicates::str::contains(
+                "holds another result (`nines run quickstart`)",
+            ));
+    }
+    assert_eq!(fs::read(out.join("summary.json")).unwrap(), before);
+    // A rerun, with other settings, replaces it.
+    nines()
+        .args(["run", &quickstart, "--seed", "9"])
+        .args(quick)
+        .arg(&out)
+        .assert()
+        .success();
+    assert_ne!(fs::read(out.join("summary.json")).unwrap(), before);
+}
+
+#[test]
 fn a_service_time_with_an_infinite_mean_runs_and_says_so() {
     // Pareto with shape 0.5: a documented heavy tail with no mean. JSON has no infinity;
     // the report must still be written.
