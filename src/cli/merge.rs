@@ -55,10 +55,11 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
         _ => false,
     };
     if let Some(shard) = args.dirs.iter().find(|d| same(d, &out_dir)) {
-        anyhow::bail!(
+        return Err(super::UsageError(format!(
             "{}: is one of the shards being merged; choose another --out",
             shard.display()
-        );
+        ))
+        .into());
     }
     let mut out = OutputDir::prepare(&out_dir, args.force, &format!("run {}", scenario.name))?;
     let model = Model::new(&scenario);

@@ -44,6 +44,36 @@ enum Command {
     Validate(validate::ValidateArgs),
 }
 
+/// A request nines cannot carry out as asked (a bad flag value, a missing table, an
+/// `--out` it may not write): exit status 2, like a scenario error, where a failure while
+/// doing the work gives 1.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The exit status for an error that stopped a command: 2 for a usage error, else 1.
+pub fn exit_status(e: &anyhow::Error) -> ExitCode {
+    use crate::report::OutputError;
+    let usage = e.chain().any(|c| {
+        c.is::<UsageError>()
+            || c.is::<crate::sweep::SweepError>()
+            || c.is::<crate::montecarlo::shard::ShardError>()
+            || matches!(
+                c.downcast_ref::<OutputError>(),
+                Some(
+                    OutputError::NoName(_)
+                        | OutputError::Foreign { .. }
+                        | OutputError::OtherResult { .. }
+                )
+            )
+    });
+    if usage {
+        ExitCode::from(2)
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 /// A `[sweep]` or `[plan]` table's error, placed at the entry it is about.
 fn located(
     file: &std::path::Path,
@@ -57,10 +87,11 @@ fn located(
             .map(|k| crate::scenario::table_entry_place(text, table, k)),
         _ => None,
     };
-    match place {
-        Some((line, column)) => anyhow::anyhow!("{}:{line}:{column}: {e}", file.display()),
-        None => anyhow::anyhow!("{}: {e}", file.display()),
-    }
+    let message = match place {
+        Some((line, column)) => format!("{}:{line}:{column}: {e}", file.display()),
+        None => format!("{}: {e}", file.display()),
+    };
+    UsageError(message).into()
 }
 
 /// `--set KEY=VALUE` arguments as changes.

@@ -25,7 +25,7 @@ pub struct PlanArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     threads: Option<usize>,
     /// Output directory (default `results/<scenario name>-plan/`).
     #[arg(long)]
@@ -36,14 +36,15 @@ pub struct PlanArgs {
 }
 
 pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(args.threads != Some(0), "--threads must be at least 1");
-    anyhow::ensure!(args.trials != Some(0), "--trials must be at least 1");
     let base = match super::load_or_report(&args.file, &super::command_line(&args.set)) {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
     let slo = base.slo.clone().ok_or_else(|| {
-        anyhow::anyhow!("{}: nines plan needs an [slo] table", args.file.display())
+        super::UsageError(format!(
+            "{}: nines plan needs an [slo] table",
+            args.file.display()
+        ))
     })?;
     let targets = Targets {
         availability: slo.availability,
@@ -53,8 +54,10 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let vars = variables(&args.file)?;
     anyhow::ensure!(
         plan::combinations(&vars) <= MAX_COMBINATIONS,
-        "[plan]: the choices and smaller integer ranges make {} combinations (at most {MAX_COMBINATIONS}); narrow them",
-        plan::combinations(&vars)
+        super::UsageError(format!(
+            "[plan]: the choices and smaller integer ranges make {} combinations (at most {MAX_COMBINATIONS}); narrow them",
+            plan::combinations(&vars)
+        ))
     );
     let trials = args.trials.unwrap_or(base.run.trials);
     let out_dir = args
@@ -129,10 +132,13 @@ fn variables(file: &Path) -> anyhow::Result<Vec<Variable>> {
         std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let table = match text.parse::<toml::Table>()?.remove("plan") {
         Some(toml::Value::Table(t)) if !t.is_empty() => t,
-        _ => anyhow::bail!(
-            "{}: nines plan needs a [plan] table of decision variables",
-            file.display()
-        ),
+        _ => {
+            return Err(super::UsageError(format!(
+                "{}: nines plan needs a [plan] table of decision variables",
+                file.display()
+            ))
+            .into());
+        }
     };
     plan::variables_from_table(&table).map_err(|e| super::located(file, &text, "plan", e))
 }

@@ -29,7 +29,7 @@ pub struct RunArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     threads: Option<usize>,
     /// Output directory (default `results/<scenario name>/`).
     #[arg(long)]
@@ -54,14 +54,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     if let Some(t) = args.trials {
-        anyhow::ensure!(t >= 1, "--trials must be at least 1");
         scenario.run.trials = t;
         scenario.run.max_trials = scenario.run.max_trials.max(t);
     }
     if let Some(s) = args.seed {
         scenario.run.seed = s;
     }
-    anyhow::ensure!(args.threads != Some(0), "--threads must be at least 1");
     if let Some(arg) = args.shard {
         let shard = match arg {
             ShardArg::Fixed(s) => s,
@@ -121,9 +119,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 fn run_shard(args: &RunArgs, scenario: Scenario, shard: ShardSpec) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
         scenario.run.target_rel_ci.is_none(),
-        "--shard cannot be used with [run] target_rel_ci: that stopping rule decides how many \
+        super::UsageError(
+            "--shard cannot be used with [run] target_rel_ci: that stopping rule decides how many \
          trials to run from the results so far, which no shard sees; set a fixed [run] trials \
          (or --trials) instead"
+                .to_string()
+        )
     );
     let text = scenario_text(&args.file, &args.set)?;
     // The scenario as the merge will rebuild it, from the same text.

@@ -25,7 +25,7 @@ pub struct SweepArgs {
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=crate::scenario::MAX_TRIALS as i64))]
     trials: Option<u32>,
     /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     threads: Option<usize>,
     /// Output directory (default `results/<scenario name>-sweep/`).
     #[arg(long)]
@@ -36,13 +36,13 @@ pub struct SweepArgs {
 }
 
 pub fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(args.threads != Some(0), "--threads must be at least 1");
-    anyhow::ensure!(args.trials != Some(0), "--trials must be at least 1");
     let (axes, sources) = axes(&args)?;
     anyhow::ensure!(
         !axes.is_empty(),
-        "nothing to sweep: give --set KEY=VALUES or a [sweep] table in {}",
-        args.file.display()
+        super::UsageError(format!(
+            "nothing to sweep: give --set KEY=VALUES or a [sweep] table in {}",
+            args.file.display()
+        ))
     );
     // Validate every point before simulating any.
     let mut scenarios = Vec::new();

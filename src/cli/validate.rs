@@ -9,12 +9,11 @@ use crate::validation;
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
     /// Worker threads (default: one per core). Verdicts do not depend on it.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     threads: Option<usize>,
 }
 
 pub fn validate(args: ValidateArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(args.threads != Some(0), "--threads must be at least 1");
     println!(
         "Each check passes when the exact value lies in the simulated 99.9% CI (see docs/VALIDATION.md)."
     );

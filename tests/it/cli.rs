@@ -193,7 +193,7 @@ fn a_result_replaces_only_its_own_earlier_result() {
             .args(quick)
             .arg(&out)
             .assert()
-            .failure()
+            .code(2)
             .stderr(predicates::str::contains(
                 "holds another result (`nines run quickstart`)",
             ));
@@ -207,6 +207,48 @@ fn a_result_replaces_only_its_own_earlier_result() {
         .assert()
         .success();
     assert_ne!(fs::read(out.join("summary.json")).unwrap(), before);
+}
+
+#[test]
+fn usage_errors_exit_with_status_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plan_without_slo = tmp.path().join("p.toml");
+    fs::write(
+        &plan_without_slo,
+        fs::read_to_string(scenario("quickstart")).unwrap()
+            + "\n[plan]\n\"services.web.nodes\" = \"2..4\"\n",
+    )
+    .unwrap();
+    let plan_without_slo = plan_without_slo.to_str().unwrap();
+    let quickstart = scenario("quickstart");
+    let cases: [(&[&str], &str); 6] = [
+        (&["run", &quickstart, "--threads", "0"], "--threads"),
+        (
+            &["run", &quickstart, "--out", "."],
+            "--out must name a directory",
+        ),
+        (&["sweep", &quickstart], "nothing to sweep"),
+        (
+            &["sweep", &quickstart, "--set", "services.web.nodes=5..2"],
+            "services.web.nodes",
+        ),
+        (&["plan", plan_without_slo], "needs an [slo] table"),
+        (
+            &["run", &quickstart, "--shard", "auto"],
+            "no array index found",
+        ),
+    ];
+    for (args, message) in cases {
+        nines()
+            .args(args)
+            .env_remove("SLURM_ARRAY_TASK_ID")
+            .env_remove("JOB_COMPLETION_INDEX")
+            .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
+            .current_dir(tmp.path())
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(message));
+    }
 }
 
 #[test]

@@ -951,7 +951,7 @@ fn a_sweep_table_entry_that_is_not_a_list_is_reported_at_its_line() {
     let text = format!("{BASE}\n[sweep]\n\"services.web.nodes\" = 5\n");
     let file = scenario_file("sweep-entry", &text);
     let (code, _, stderr) = nines(&["sweep", file.to_str().unwrap()]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2, "a problem of the file: {stderr}");
     assert!(
         stderr.contains(&format!(
             "{}:15:1: sweep.services.web.nodes: expected",
