@@ -210,7 +210,12 @@ fn progress_bar(scenario: &Scenario, plan: &Plan) -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
         return None;
     }
-    let bar = ProgressBar::new(plan.max_trials.max(plan.trials));
+    // Only a stopping rule may take the run past its first batch.
+    let most = match plan.target_rel_ci {
+        Some(_) => plan.max_trials.max(plan.trials),
+        None => plan.trials,
+    };
+    let bar = ProgressBar::new(most);
     let style = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} trials ({eta})").ok()?;
     bar.set_style(style.progress_chars("=> "));
     bar.set_message(scenario.name.clone());

@@ -47,7 +47,8 @@ pub enum OutputError {
         "{0}: exists and nines did not write it; --force writes beside other files, never over them: move it or choose another --out"
     )]
     WouldOverwrite(PathBuf),
-    #[error("{path}: {source}")]
+    /// The cause follows in the error's chain (`{:#}` prints "path: cause").
+    #[error("{path}")]
     Io { path: PathBuf, source: io::Error },
 }
 
@@ -118,7 +119,8 @@ impl OutputDir {
             // Left by an interrupted run of this same process id: ours by construction.
             fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
         }
-        fs::create_dir(&staging).map_err(io_err(&staging))?;
+        // Named after the target: the staging directory is nines' own detail.
+        fs::create_dir(&staging).map_err(io_err(target))?;
         Ok(OutputDir {
             target: target.to_path_buf(),
             owner: owner.to_string(),
@@ -138,7 +140,8 @@ impl OutputDir {
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(io_err(&staging))?;
         }
-        fs::create_dir(&staging).map_err(io_err(&staging))?;
+        // Named after the target: the staging directory is nines' own detail.
+        fs::create_dir(&staging).map_err(io_err(target))?;
         Ok(OutputDir {
             target: target.to_path_buf(),
             owner: owner_of(target).unwrap_or_default(),
