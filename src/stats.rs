@@ -6,7 +6,8 @@
 //! where the ratio is undefined does not break the mean); quantiles are read from the
 //! histogram merged over all trials. In every case the CI is mean ± t(0.975, n−1)·s/√n,
 //! with s the standard deviation of the per-trial values over the n trials where the
-//! metric is defined. Sums run in trial order, so results never depend on thread count.
+//! metric is defined, cut at the values the metric can take ([`possible_range`]). Sums
+//! run in trial order, so results never depend on thread count.
 
 use std::collections::BTreeMap;
 
@@ -34,10 +35,12 @@ pub struct MetricSummary {
 
 impl MetricSummary {
     /// Half-width of the 95% CI relative to |mean| (None when either is undefined or the
-    /// mean is 0).
+    /// mean is 0): t·s/√n, before the interval is cut at the metric's possible range, so a
+    /// mean near an edge is not taken for a precise one.
     pub fn relative_half_width(&self) -> Option<f64> {
-        let (lo, hi, m) = (self.ci95_low?, self.ci95_high?, self.mean?);
-        (m != 0.0).then(|| (hi - lo) / 2.0 / m.abs())
+        let (std, m) = (self.std?, self.mean?);
+        let half = t975(self.trials) * std / (self.trials as f64).sqrt();
+        (m != 0.0).then(|| half / m.abs())
     }
 }
 
@@ -75,15 +78,35 @@ pub fn summarize(
         .map(|(name, kind)| {
             let observations: Vec<&Observation> =
                 trials.iter().filter_map(|t| t.metrics.get(name)).collect();
-            (name.clone(), summarize_one(kind, &observations, histograms))
+            let range = possible_range(name);
+            (
+                name.clone(),
+                summarize_one(kind, &observations, histograms, range),
+            )
         })
         .collect()
+}
+
+/// The values a metric can take: shares and probabilities (`availability`, the `_ratio`s,
+/// `utilization`, the `_probability`s, `slo_compliance`) lie in [0, 1]; every other
+/// metric (durations, rates, counts, costs) is >= 0. A CI bound beyond is cut at the
+/// edge: the mean cannot lie there, so the cut interval covers it exactly as often, and
+/// a few trials of a rare event no longer read as a negative drop ratio.
+pub fn possible_range(name: &str) -> (f64, f64) {
+    let base = name.rsplit('.').next().unwrap_or(name);
+    let share = base == "availability"
+        || base == "utilization"
+        || base == "slo_compliance"
+        || base.ends_with("_ratio")
+        || base.ends_with("_probability");
+    (0.0, if share { 1.0 } else { f64::INFINITY })
 }
 
 fn summarize_one(
     kind: &Observation,
     observations: &[&Observation],
     histograms: &BTreeMap<String, LatencyHistogram>,
+    (lowest, highest): (f64, f64),
 ) -> MetricSummary {
     let values: Vec<f64> = observations.iter().filter_map(|o| o.value()).collect();
     let (per_trial_mean, std, half) = if values.is_empty() {
@@ -108,7 +131,7 @@ fn summarize_one(
             true,
         ),
     };
-    let ci = |sign: f64| Some(mean? + sign * half?);
+    let ci = |sign: f64| Some((mean? + sign * half?).clamp(lowest, highest));
     let fold = |f: fn(f64, f64) -> f64| values.iter().copied().reduce(f);
     MetricSummary {
         mean,
@@ -305,6 +328,34 @@ mod tests {
             n.ci95_high, None,
             "availability 1 has no finite number of nines"
         );
+    }
+
+    #[test]
+    fn an_interval_is_cut_at_the_values_the_metric_can_take() {
+        // Two trials, 0 and 1/2: mean 1/4, half-width 12.706 x 0.354 / 1.414 = 3.18, so
+        // the bare interval is [-2.9, 3.4]. A ratio lies in [0, 1]; a duration is >= 0.
+        let trials: Vec<_> = [0.0, 0.5]
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| trial(i as u64, Observation::Value(v)))
+            .collect();
+        let cut = |name: &str| {
+            let mut t = trials.clone();
+            for trial in &mut t {
+                let m = trial.metrics.remove("m").unwrap();
+                trial.metrics.insert(name.into(), m);
+            }
+            let s = &summarize(&t, &BTreeMap::new())[name];
+            (s.mean, s.ci95_low, s.ci95_high)
+        };
+        assert_eq!(cut("dropped_ratio"), (Some(0.25), Some(0.0), Some(1.0)));
+        assert_eq!(
+            cut("services.db.availability"),
+            (Some(0.25), Some(0.0), Some(1.0))
+        );
+        let (mean, low, high) = cut("latency_mean_s");
+        assert_eq!((mean, low), (Some(0.25), Some(0.0)));
+        assert!((high.unwrap() - 3.426).abs() < 1e-3, "{high:?}");
     }
 
     #[test]
