@@ -252,6 +252,41 @@ fn usage_errors_exit_with_status_2() {
 }
 
 #[test]
+fn check_checks_every_sweep_and_plan_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("s.toml");
+    let base = fs::read_to_string(scenario("quickstart")).unwrap();
+    let write = |tables: &str| fs::write(&file, format!("{base}\n{tables}")).unwrap();
+    write("[sweep]\n\"services.web.nodes\" = \"2..4\"\n[plan]\n\"services.db.nodes\" = \"1..3\"\n");
+    nines().arg("check").arg(&file).assert().success();
+    // A misspelt key fails at every value and is reported once; a bad value alone.
+    write(concat!(
+        "[sweep]\n\"services.web.nodez\" = \"2..4\"\n",
+        "\"services.web.balancer\" = [\"random\", \"fastest\"]\n",
+        "[plan]\n\"services.dbb.nodes\" = \"1..3\"\n",
+    ));
+    let out = nines().arg("check").arg(&file).assert().code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(
+        stderr.matches("unknown key \"nodez\"").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("services.web.nodez=2)"), "{stderr}");
+    assert!(stderr.contains("unknown variant \"fastest\""), "{stderr}");
+    assert!(!stderr.contains("\"random\")"), "{stderr}");
+    assert_eq!(
+        stderr.matches("no element named \"dbb\"").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3 problems found in the [sweep] or [plan] values"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_service_time_with_an_infinite_mean_runs_and_says_so() {
     // Pareto with shape 0.5: a documented heavy tail with no mean. JSON has no infinity;
     // the report must still be written.
