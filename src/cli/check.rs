@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::scenario::{Change, Diagnostic};
+use crate::sweep::Axis;
 
 /// Arguments of `nines check`.
 #[derive(Debug, clap::Args)]
@@ -15,6 +16,9 @@ pub struct CheckArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
 }
+
+/// Most points of a `[sweep]` or designs of a `[plan]` checked one by one.
+const MAX_CHECKED: usize = 4_096;
 
 pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let changes = super::command_line(&args.set);
@@ -44,10 +48,11 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The problems of the file's `[sweep]` and `[plan]` values (which `sweep` and `plan` would
-/// meet before simulating anything): each value is checked as the scenario with that one
-/// change, so a misspelt key path or a value a key cannot take is found here, placed at its
-/// entry in the table. A key that no value can take is reported once, at its first value.
+/// The problems `nines sweep` or `nines plan` would meet before simulating: every point of
+/// the `[sweep]` grid and every design of the `[plan]` grid (values may be valid only
+/// together, e.g. `min_healthy` with `nodes`), each checked as the file with its changes,
+/// up to [`MAX_CHECKED`] per table (a larger grid says so and is left to the command). A
+/// problem met at many points (a misspelt key) is reported once, at its first point.
 fn table_problems(file: &Path, changes: &[Change]) -> anyhow::Result<Vec<Diagnostic>> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
@@ -59,11 +64,11 @@ fn table_problems(file: &Path, changes: &[Change]) -> anyhow::Result<Vec<Diagnos
         let Some(toml::Value::Table(entries)) = doc.remove(table) else {
             continue;
         };
-        let axes = match table {
+        let axes: Vec<Axis> = match table {
             "sweep" => crate::sweep::axes_from_table(&entries),
             _ => crate::plan::variables_from_table(&entries).map(|vars| {
                 vars.into_iter()
-                    .map(|v| crate::sweep::Axis {
+                    .map(|v| Axis {
                         key: v.key,
                         values: v.values,
                     })
@@ -71,25 +76,52 @@ fn table_problems(file: &Path, changes: &[Change]) -> anyhow::Result<Vec<Diagnos
             }),
         }
         .map_err(|e| super::located(file, &text, table, e))?;
-        for axis in &axes {
-            let mut failed: Vec<Vec<Diagnostic>> = Vec::new();
-            for value in &axis.values {
-                let mut with_value = changes.to_vec();
-                with_value.push(Change::from_table(table, format!("{}={value}", axis.key)));
-                if let Err(diagnostics) = crate::scenario::load_with_changes(file, &with_value) {
-                    failed.push(diagnostics.iter().cloned().collect());
-                }
-            }
-            // Every value refused: the key itself is wrong; its first value says how.
-            if failed.len() == axis.values.len() {
-                failed.truncate(1);
-            }
-            for d in failed.into_iter().flatten() {
-                if !problems.contains(&d) {
-                    problems.push(d);
+        let points: usize = axes.iter().map(|a| a.values.len()).product();
+        if points > MAX_CHECKED {
+            eprintln!(
+                "{}: [{table}]: {points} combinations, more than the {MAX_CHECKED} checked; \
+                 `nines {table}` checks each before simulating it",
+                file.display()
+            );
+            continue;
+        }
+        for point in crate::sweep::grid(&axes) {
+            let mut with_point = changes.to_vec();
+            with_point.extend(
+                crate::sweep::assignments(&axes, &point)
+                    .into_iter()
+                    .map(|a| Change::from_table(table, a)),
+            );
+            if let Err(diagnostics) = crate::scenario::load_with_changes(file, &with_point) {
+                for d in diagnostics.iter() {
+                    if !problems.iter().any(|p| same_problem(p, d)) {
+                        problems.push(d.clone());
+                    }
                 }
             }
         }
     }
     Ok(problems)
+}
+
+/// The same problem at another point: the same place and message, whichever change the
+/// message names (a leading "[plan] KEY=VALUE: ", a closing "(set by ...)" or "(after ...)").
+fn same_problem(a: &Diagnostic, b: &Diagnostic) -> bool {
+    let bare = |d: &Diagnostic| {
+        let mut m = d.message.as_str();
+        if ["[sweep] ", "[plan] ", "--set "]
+            .iter()
+            .any(|p| m.starts_with(p))
+            && let Some((_, rest)) = m.split_once(": ")
+        {
+            m = rest;
+        }
+        let end = [" (set by ", " (after "]
+            .iter()
+            .filter_map(|s| m.find(s))
+            .min()
+            .unwrap_or(m.len());
+        (d.line, d.column, d.key_path.clone(), m[..end].to_string())
+    };
+    bare(a) == bare(b)
 }

@@ -260,6 +260,17 @@ fn check_checks_every_sweep_and_plan_value() {
     write("[sweep]\n\"services.web.nodes\" = \"2..4\"\n[plan]\n\"services.db.nodes\" = \"1..3\"\n");
     nines().arg("check").arg(&file).assert().success();
     // A misspelt key fails at every value and is reported once; a bad value alone.
+    // Values valid only together: db nodes = 1 needs min_healthy = 1, which the sweep sets
+    // at every point (the file says 2).
+    fs::write(
+        &file,
+        base.replace(
+            "name = \"db\"\n",
+            "name = \"db\"\nredundancy = { mode = \"active_active\", min_healthy = 2 }\n",
+        ) + "\n[sweep]\n\"services.db.nodes\" = [1, 2]\n\"services.db.redundancy.min_healthy\" = [1]\n",
+    )
+    .unwrap();
+    nines().arg("check").arg(&file).assert().success();
     write(concat!(
         "[sweep]\n\"services.web.nodez\" = \"2..4\"\n",
         "\"services.web.balancer\" = [\"random\", \"fastest\"]\n",
