@@ -143,7 +143,12 @@ fn run_shard(args: &RunArgs, scenario: Scenario, shard: ShardSpec) -> anyhow::Re
             scenario.name, shard.index, shard.count
         ))
     });
-    let mut out = OutputDir::prepare(&out_dir, args.force, &format!("run {}", scenario.name))?;
+    // A shard is not the full run: neither may replace the other, nor another shard.
+    let owner = format!(
+        "run --shard {}/{} {}",
+        shard.index, shard.count, scenario.name
+    );
+    let mut out = OutputDir::prepare(&out_dir, args.force, &owner)?;
     let model = Model::new(&scenario);
     let plan = Plan {
         trials: shard.trials(trials).count() as u64,

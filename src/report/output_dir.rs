@@ -177,7 +177,17 @@ impl OutputDir {
             format!("{OWNER_PREFIX}{}\n", self.owner)
         };
         fs::write(&marker, owner_line + &self.files.join("\n") + "\n").map_err(io_err(&marker))?;
-        // Look again: files may have appeared in the target while the run was writing.
+        // Look again: files, or another result, may have appeared in the target while the
+        // run was writing.
+        if let Some(other) = owner_of(&self.target).filter(|o| *o != self.owner)
+            && !matches!(self.existing, Existing::Update)
+        {
+            return Err(OutputError::OtherResult {
+                dir: self.target.clone(),
+                other,
+                owner: self.owner.clone(),
+            });
+        }
         if let Existing::Replaceable = self.existing
             && !foreign_entries(&self.target)?.is_empty()
         {
@@ -372,6 +382,24 @@ mod tests {
         out.commit().unwrap();
         assert!(!target.join("summary.json").exists());
         assert_eq!(owner_of(&target).as_deref(), Some("sweep test"));
+    }
+
+    #[test]
+    fn another_result_written_during_the_run_is_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("r");
+        let mut out = OutputDir::prepare(&target, false, "run test").unwrap();
+        out.write("summary.json", b"mine").unwrap();
+        // Another process's sweep lands there meanwhile.
+        fs::create_dir(&target).unwrap();
+        fs::write(target.join("sweep.csv"), "theirs").unwrap();
+        fs::write(target.join(MARKER), "# sweep test\nsweep.csv\n").unwrap();
+        let err = out.commit().unwrap_err();
+        assert!(matches!(err, OutputError::OtherResult { .. }), "{err}");
+        assert_eq!(
+            fs::read_to_string(target.join("sweep.csv")).unwrap(),
+            "theirs"
+        );
     }
 
     #[test]

@@ -186,6 +186,7 @@ fn a_result_replaces_only_its_own_earlier_result() {
     let others = [
         vec!["run", "--force", &gray],
         vec!["sweep", &quickstart, "--set", "services.web.nodes=3,4"],
+        vec!["run", &quickstart, "--shard", "0/2"],
     ];
     for args in others {
         nines()
@@ -259,7 +260,6 @@ fn check_checks_every_sweep_and_plan_value() {
     let write = |tables: &str| fs::write(&file, format!("{base}\n{tables}")).unwrap();
     write("[sweep]\n\"services.web.nodes\" = \"2..4\"\n[plan]\n\"services.db.nodes\" = \"1..3\"\n");
     nines().arg("check").arg(&file).assert().success();
-    // A misspelt key fails at every value and is reported once; a bad value alone.
     // Values valid only together: db nodes = 1 needs min_healthy = 1, which the sweep sets
     // at every point (the file says 2).
     fs::write(
@@ -271,6 +271,7 @@ fn check_checks_every_sweep_and_plan_value() {
     )
     .unwrap();
     nines().arg("check").arg(&file).assert().success();
+    // A misspelt key fails at every value and is reported once; a bad value alone.
     write(concat!(
         "[sweep]\n\"services.web.nodez\" = \"2..4\"\n",
         "\"services.web.balancer\" = [\"random\", \"fastest\"]\n",
