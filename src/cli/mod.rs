@@ -45,8 +45,9 @@ enum Command {
 }
 
 /// A request nines cannot carry out as asked (a bad flag value, a missing table, an
-/// `--out` it may not write): exit status 2, like a scenario error, where a failure while
-/// doing the work gives 1.
+/// `--out` it may not write, shards that do not make one run): exit status 2, like a
+/// scenario error, where a failure while doing the work (a file system error, a runaway
+/// queue) gives 1.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(pub String);
@@ -58,12 +59,16 @@ pub fn exit_status(e: &anyhow::Error) -> ExitCode {
         c.is::<UsageError>()
             || c.is::<crate::sweep::SweepError>()
             || c.is::<crate::montecarlo::shard::ShardError>()
+            || c.is::<crate::montecarlo::shard_file::MergeError>()
             || matches!(
                 c.downcast_ref::<OutputError>(),
                 Some(
                     OutputError::NoName(_)
+                        | OutputError::NotADirectory(_)
+                        | OutputError::NotAResult(_)
                         | OutputError::Foreign { .. }
                         | OutputError::OtherResult { .. }
+                        | OutputError::WouldOverwrite(_)
                 )
             )
     });

@@ -84,10 +84,11 @@ pub(crate) fn t9995(n: usize) -> f64 {
         .inverse_cdf(0.9995)
 }
 
-/// The 99.9% half-width of a summary (from its 95% half-width and n).
+/// The 99.9% half-width of a summary, t(0.9995)·s/√n (from its standard deviation: its
+/// 95% interval may be cut at the metric's possible range).
 pub(crate) fn half_width_999(s: &MetricSummary) -> f64 {
-    let half95 = (s.ci95_high.unwrap_or(f64::NAN) - s.ci95_low.unwrap_or(f64::NAN)) / 2.0;
-    half95 / crate::stats::t975(s.trials) * t9995(s.trials)
+    let std = s.std.unwrap_or(f64::NAN);
+    t9995(s.trials) * std / (s.trials as f64).sqrt()
 }
 
 /// A one-service scenario with Poisson arrivals at `rate_per_s`.
