@@ -223,11 +223,11 @@ pub(super) fn domains(
             Some(name) => {
                 if let Some(&first) = ids.get(name.as_str()) {
                     let (first_path, first_kind, _) = &entries[first];
-                    let line = ctx.line_of(&first_path.key("name"));
+                    let first = ctx.where_defined(&first_path.key("name"));
                     ctx.at(
                         &path,
                         format!(
-                            "duplicate domain name \"{name}\" (first defined on line {line}, as a {}); names must be unique among regions, zones and racks",
+                            "duplicate domain name \"{name}\" (first defined {first}, as a {}); names must be unique among regions, zones and racks",
                             kind_name(*first_kind)
                         ),
                     );

@@ -63,10 +63,10 @@ pub(super) fn names(services: &[ServiceRaw], p: &KeyPath, ctx: &mut Ctx) -> Name
         }
         if let Some(&first) = names.ids.get(name) {
             let first_path = p.index(first).key("name");
-            let line = ctx.line_of(&first_path);
+            let first = ctx.where_defined(&first_path);
             ctx.at(
                 &path,
-                format!("duplicate service name \"{name}\" (first defined on line {line})"),
+                format!("duplicate service name \"{name}\" (first defined {first})"),
             );
             continue;
         }

@@ -475,6 +475,36 @@ fn names_must_resolve() {
     assert_eq!(errs.len(), 1, "{errs:?}");
     // BASE has 12 lines; then a blank line, [[services]] on 14, the second name on 15.
     assert!(errs[0].starts_with("web.toml:15:8: services[1].name: duplicate service name \"web\" (first defined on line 11)"), "{}", errs[0]);
+    // With a change, the file is read rewritten: the message keeps the file's line, and
+    // a duplicate the change brings names the first by its key path (that document's
+    // lines are not the file's).
+    let file = scenario_file("duplicate-with-change", &text);
+    let changed = |set: &str| {
+        let changes = [nines::scenario::Change::command_line(set)];
+        nines::scenario::load_with_changes(&file, &changes)
+            .unwrap_err()
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        changed("run.trials=3"),
+        ["duplicate service name \"web\" (first defined on line 11)"]
+    );
+    let text = format!(
+        "{BASE}\n[[services]]\nname = \"api\"\nservice_time = {{ dist = \"constant\", value = 1 }}\n"
+    );
+    let file = scenario_file("duplicate-by-change", &text);
+    let changes = [nines::scenario::Change::command_line(
+        "services.api.name=\"web\"",
+    )];
+    let errs = nines::scenario::load_with_changes(&file, &changes).unwrap_err();
+    assert!(
+        errs.iter().next().unwrap().message.starts_with(
+            "duplicate service name \"web\" (first defined at services[0].name) (set by --set"
+        ),
+        "{errs}"
+    );
 }
 
 #[test]
