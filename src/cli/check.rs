@@ -26,7 +26,7 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let problems = table_problems(&args.file, &changes)?;
+    let problems = table_problems(&args.file, &changes, scenario.slo.is_some())?;
     if !problems.is_empty() {
         for p in &problems {
             eprintln!("{p}");
@@ -53,7 +53,11 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 /// together, e.g. `min_healthy` with `nodes`), each checked as the file with its changes,
 /// up to [`MAX_CHECKED`] per table (a larger grid says so and is left to the command). A
 /// problem met at many points (a misspelt key) is reported once, at its first point.
-fn table_problems(file: &Path, changes: &[Change]) -> anyhow::Result<Vec<Diagnostic>> {
+fn table_problems(
+    file: &Path,
+    changes: &[Change],
+    has_slo: bool,
+) -> anyhow::Result<Vec<Diagnostic>> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
     let Ok(mut doc) = text.parse::<toml::Table>() else {
@@ -67,6 +71,7 @@ fn table_problems(file: &Path, changes: &[Change]) -> anyhow::Result<Vec<Diagnos
         let axes: Vec<Axis> = match table {
             "sweep" => crate::sweep::axes_from_table(&entries),
             _ => crate::plan::variables_from_table(&entries).map(|vars| {
+                problems.extend(plan_table_problems(file, &text, &vars, has_slo));
                 vars.into_iter()
                     .map(|v| Axis {
                         key: v.key,
@@ -102,6 +107,41 @@ fn table_problems(file: &Path, changes: &[Change]) -> anyhow::Result<Vec<Diagnos
         }
     }
     Ok(problems)
+}
+
+/// What `nines plan` would refuse of a `[plan]` table as a whole: no `[slo]` to meet, or
+/// more combinations than it enumerates. Placed at the table's header.
+fn plan_table_problems(
+    file: &Path,
+    text: &str,
+    vars: &[crate::plan::Variable],
+    has_slo: bool,
+) -> Vec<Diagnostic> {
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("[plan]"))
+        .map_or(0, |i| i + 1);
+    let at = |message: String| Diagnostic {
+        file: file.to_path_buf(),
+        line,
+        column: 1,
+        key_path: "plan".into(),
+        message,
+    };
+    let mut problems = Vec::new();
+    if !has_slo {
+        problems.push(at(
+            "nines plan needs an [slo] table: its targets are what a design must meet".into(),
+        ));
+    }
+    let combinations = crate::plan::combinations(vars);
+    if combinations > crate::plan::MAX_COMBINATIONS {
+        problems.push(at(format!(
+            "the choices and smaller integer ranges make {combinations} combinations (at most {}); narrow them",
+            crate::plan::MAX_COMBINATIONS
+        )));
+    }
+    problems
 }
 
 /// The same problem at another point: the same place and message, whichever change the

@@ -258,7 +258,22 @@ fn check_checks_every_sweep_and_plan_value() {
     let file = tmp.path().join("s.toml");
     let base = fs::read_to_string(scenario("quickstart")).unwrap();
     let write = |tables: &str| fs::write(&file, format!("{base}\n{tables}")).unwrap();
-    write("[sweep]\n\"services.web.nodes\" = \"2..4\"\n[plan]\n\"services.db.nodes\" = \"1..3\"\n");
+    let plan = "[plan]\n\"services.db.nodes\" = \"1..3\"\n";
+    write(&format!(
+        "[sweep]\n\"services.web.nodes\" = \"2..4\"\n{plan}"
+    ));
+    // A plan needs an SLO to meet.
+    nines()
+        .arg("check")
+        .arg(&file)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "plan: nines plan needs an [slo] table",
+        ));
+    write(&format!(
+        "[sweep]\n\"services.web.nodes\" = \"2..4\"\n{plan}[slo]\navailability = 0.999\n"
+    ));
     nines().arg("check").arg(&file).assert().success();
     // Values valid only together: db nodes = 1 needs min_healthy = 1, which the sweep sets
     // at every point (the file says 2).
@@ -275,7 +290,7 @@ fn check_checks_every_sweep_and_plan_value() {
     write(concat!(
         "[sweep]\n\"services.web.nodez\" = \"2..4\"\n",
         "\"services.web.balancer\" = [\"random\", \"fastest\"]\n",
-        "[plan]\n\"services.dbb.nodes\" = \"1..3\"\n",
+        "[plan]\n\"services.dbb.nodes\" = \"1..3\"\n[slo]\navailability = 0.999\n",
     ));
     let out = nines().arg("check").arg(&file).assert().code(2);
     let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
