@@ -36,6 +36,23 @@ pub fn combinations(vars: &[Variable]) -> usize {
         .product()
 }
 
+/// What a plan refuses of its scenario as a whole, before any design: no `[slo]` to meet
+/// (`has_slo` false), or more combinations than [`MAX_COMBINATIONS`]. Checked by `nines
+/// plan` and `nines check` alike.
+pub fn refusals(vars: &[Variable], has_slo: bool) -> Vec<String> {
+    let mut why = Vec::new();
+    if !has_slo {
+        why.push("nines plan needs an [slo] table: its targets are what a design must meet".into());
+    }
+    let n = combinations(vars);
+    if n > MAX_COMBINATIONS {
+        why.push(format!(
+            "the choices and smaller integer ranges make {n} combinations (at most {MAX_COMBINATIONS}); narrow them"
+        ));
+    }
+    why
+}
+
 /// A decision variable.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Variable {

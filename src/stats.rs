@@ -38,9 +38,13 @@ impl MetricSummary {
     /// mean is 0): t·s/√n, before the interval is cut at the metric's possible range, so a
     /// mean near an edge is not taken for a precise one.
     pub fn relative_half_width(&self) -> Option<f64> {
-        let (std, m) = (self.std?, self.mean?);
-        let half = t975(self.trials) * std / (self.trials as f64).sqrt();
+        let (half, m) = (self.half_width(t975(self.trials))?, self.mean?);
         (m != 0.0).then(|| half / m.abs())
+    }
+
+    /// t·s/√n for the Student-t quantile `t`, uncut (None with fewer than two trials).
+    pub fn half_width(&self, t: f64) -> Option<f64> {
+        Some(t * self.std? / (self.trials as f64).sqrt())
     }
 }
 

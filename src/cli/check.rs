@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::plan;
 use crate::scenario::{Change, Diagnostic};
 use crate::sweep::Axis;
 
@@ -51,8 +52,9 @@ pub fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
 /// The problems `nines sweep` or `nines plan` would meet before simulating: every point of
 /// the `[sweep]` grid and every design of the `[plan]` grid (values may be valid only
 /// together, e.g. `min_healthy` with `nodes`), each checked as the file with its changes,
-/// up to [`MAX_CHECKED`] per table (a larger grid says so and is left to the command). A
-/// problem met at many points (a misspelt key) is reported once, at its first point.
+/// up to [`MAX_CHECKED`] per table (a larger grid says so and is left to the command).
+/// One problem per place and key path, the first point's: a misspelt key fails at every
+/// point, and one bad value in an entry is enough to send the user there.
 fn table_problems(
     file: &Path,
     changes: &[Change],
@@ -70,8 +72,17 @@ fn table_problems(
         };
         let axes: Vec<Axis> = match table {
             "sweep" => crate::sweep::axes_from_table(&entries),
-            _ => crate::plan::variables_from_table(&entries).map(|vars| {
-                problems.extend(plan_table_problems(file, &text, &vars, has_slo));
+            _ => plan::variables_from_table(&entries).map(|vars| {
+                let (line, column) = crate::scenario::table_entry_place(&text, "plan", "");
+                problems.extend(plan::refusals(&vars, has_slo).into_iter().map(|message| {
+                    Diagnostic {
+                        file: file.to_path_buf(),
+                        line,
+                        column,
+                        key_path: "plan".into(),
+                        message,
+                    }
+                }));
                 vars.into_iter()
                     .map(|v| Axis {
                         key: v.key,
@@ -99,7 +110,8 @@ fn table_problems(
             );
             if let Err(diagnostics) = crate::scenario::load_with_changes(file, &with_point) {
                 for d in diagnostics.iter() {
-                    if !problems.iter().any(|p| same_problem(p, d)) {
+                    let place = |p: &Diagnostic| (p.line, p.column, p.key_path.clone());
+                    if !problems.iter().any(|p| place(p) == place(d)) {
                         problems.push(d.clone());
                     }
                 }
@@ -107,61 +119,4 @@ fn table_problems(
         }
     }
     Ok(problems)
-}
-
-/// What `nines plan` would refuse of a `[plan]` table as a whole: no `[slo]` to meet, or
-/// more combinations than it enumerates. Placed at the table's header.
-fn plan_table_problems(
-    file: &Path,
-    text: &str,
-    vars: &[crate::plan::Variable],
-    has_slo: bool,
-) -> Vec<Diagnostic> {
-    let line = text
-        .lines()
-        .position(|l| l.trim_start().starts_with("[plan]"))
-        .map_or(0, |i| i + 1);
-    let at = |message: String| Diagnostic {
-        file: file.to_path_buf(),
-        line,
-        column: 1,
-        key_path: "plan".into(),
-        message,
-    };
-    let mut problems = Vec::new();
-    if !has_slo {
-        problems.push(at(
-            "nines plan needs an [slo] table: its targets are what a design must meet".into(),
-        ));
-    }
-    let combinations = crate::plan::combinations(vars);
-    if combinations > crate::plan::MAX_COMBINATIONS {
-        problems.push(at(format!(
-            "the choices and smaller integer ranges make {combinations} combinations (at most {}); narrow them",
-            crate::plan::MAX_COMBINATIONS
-        )));
-    }
-    problems
-}
-
-/// The same problem at another point: the same place and message, whichever change the
-/// message names (a leading "[plan] KEY=VALUE: ", a closing "(set by ...)" or "(after ...)").
-fn same_problem(a: &Diagnostic, b: &Diagnostic) -> bool {
-    let bare = |d: &Diagnostic| {
-        let mut m = d.message.as_str();
-        if ["[sweep] ", "[plan] ", "--set "]
-            .iter()
-            .any(|p| m.starts_with(p))
-            && let Some((_, rest)) = m.split_once(": ")
-        {
-            m = rest;
-        }
-        let end = [" (set by ", " (after "]
-            .iter()
-            .filter_map(|s| m.find(s))
-            .min()
-            .unwrap_or(m.len());
-        (d.line, d.column, d.key_path.clone(), m[..end].to_string())
-    };
-    bare(a) == bare(b)
 }

@@ -32,9 +32,11 @@ pub fn merge(args: MergeArgs) -> anyhow::Result<ExitCode> {
     let version = &shards[0].run.nines_version;
     anyhow::ensure!(
         version == env!("CARGO_PKG_VERSION"),
-        "{}: written by nines {version}, but this is nines {}; merge with the version that ran the shards",
-        args.dirs[0].display(),
-        env!("CARGO_PKG_VERSION")
+        super::UsageError(format!(
+            "{}: written by nines {version}, but this is nines {}; merge with the version that ran the shards",
+            args.dirs[0].display(),
+            env!("CARGO_PKG_VERSION")
+        ))
     );
     check_shards(&args.dirs, &shards)?;
     // Rebuild the scenario from the text the shards ran, not from the file, which may have

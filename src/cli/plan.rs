@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use crate::model::Model;
 use crate::montecarlo::{self, Plan};
-use crate::plan::{self, MAX_COMBINATIONS, Targets, Variable};
+use crate::plan::{self, Targets, Variable};
 use crate::report::{self, OutputDir, PlanResult, format_number};
 use crate::scenario::Change;
 
@@ -40,25 +40,16 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
-    let slo = base.slo.clone().ok_or_else(|| {
-        super::UsageError(format!(
-            "{}: nines plan needs an [slo] table",
-            args.file.display()
-        ))
-    })?;
+    let vars = variables(&args.file)?;
+    if let Some(why) = plan::refusals(&vars, base.slo.is_some()).first() {
+        return Err(super::UsageError(format!("{}: [plan]: {why}", args.file.display())).into());
+    }
+    let slo = base.slo.clone().expect("refused above without one");
     let targets = Targets {
         availability: slo.availability,
         latency_p99_s: slo.latency_p99.map(|t| t.as_secs_f64()),
         error_ratio: slo.error_ratio,
     };
-    let vars = variables(&args.file)?;
-    anyhow::ensure!(
-        plan::combinations(&vars) <= MAX_COMBINATIONS,
-        super::UsageError(format!(
-            "[plan]: the choices and smaller integer ranges make {} combinations (at most {MAX_COMBINATIONS}); narrow them",
-            plan::combinations(&vars)
-        ))
-    );
     let trials = args.trials.unwrap_or(base.run.trials);
     let out_dir = args
         .out

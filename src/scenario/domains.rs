@@ -223,11 +223,12 @@ pub(super) fn domains(
             Some(name) => {
                 if let Some(&first) = ids.get(name.as_str()) {
                     let (first_path, first_kind, _) = &entries[first];
-                    let first = ctx.where_defined(&first_path.key("name"));
+                    // By key path, not line: see `names`.
                     ctx.at(
                         &path,
                         format!(
-                            "duplicate domain name \"{name}\" (first defined {first}, as a {}); names must be unique among regions, zones and racks",
+                            "duplicate domain name \"{name}\" (first defined at {}, as a {}); names must be unique among regions, zones and racks",
+                            first_path.key("name"),
                             kind_name(*first_kind)
                         ),
                     );

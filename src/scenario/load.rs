@@ -38,16 +38,6 @@ pub fn load(path: &Path) -> Result<Scenario, Diagnostics> {
 /// Parses and validates scenario `text`; `path` names the file in diagnostics and is the
 /// base for relative paths inside it (empirical CSV files).
 pub fn parse(text: &str, path: &Path) -> Result<Scenario, Diagnostics> {
-    parse_text(text, path, true)
-}
-
-/// [`parse`] for the file's document rewritten with changes (`--set`, a sweep's or plan's
-/// values): its lines are not the file's, so messages do not cite them.
-pub(crate) fn parse_changed(text: &str, path: &Path) -> Result<Scenario, Diagnostics> {
-    parse_text(text, path, false)
-}
-
-fn parse_text(text: &str, path: &Path, lines_are_the_files: bool) -> Result<Scenario, Diagnostics> {
     let index = LineIndex::new(text);
     let root = match DeTable::parse(text) {
         Ok(root) => root,
@@ -60,7 +50,6 @@ fn parse_text(text: &str, path: &Path, lines_are_the_files: bool) -> Result<Scen
     let spans = SpanMap::build(root.get_ref());
     let (raw, excised, diags) = read_raw(root, &spans, &index, path);
     let mut ctx = Ctx::new(path, &index, &spans, &excised);
-    ctx.lines_are_the_files = lines_are_the_files;
     ctx.diags = diags;
     let scenario = validate(raw, &mut ctx);
     match scenario {

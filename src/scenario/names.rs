@@ -63,10 +63,11 @@ pub(super) fn names(services: &[ServiceRaw], p: &KeyPath, ctx: &mut Ctx) -> Name
         }
         if let Some(&first) = names.ids.get(name) {
             let first_path = p.index(first).key("name");
-            let first = ctx.where_defined(&first_path);
+            // Named by key path, not line: with changes applied the text read is the file
+            // rewritten, whose lines are not the file's.
             ctx.at(
                 &path,
-                format!("duplicate service name \"{name}\" (first defined {first})"),
+                format!("duplicate service name \"{name}\" (first defined at {first_path})"),
             );
             continue;
         }

@@ -96,7 +96,7 @@ pub fn load_with_changes(path: &Path, changes: &[Change]) -> Result<Scenario, Di
         targets.extend(set.iter().map(|t| (t.to_string(), change)));
     }
     let changed = toml::to_string(&doc).expect("a TOML table serialises");
-    super::load::parse_changed(&changed, path).map_err(|mut d| {
+    parse(&changed, path).map_err(|mut d| {
         // The file's own problems, where a plain reading of it puts them.
         let own = parse(&text, path).err().unwrap_or_default();
         for item in d.items.iter_mut().filter(|i| i.file == path) {
@@ -134,11 +134,8 @@ fn relocate(
         set_by(item, change)
     } else if let Some(same) = own
         .iter()
-        .find(|d| d.key_path == at && same_up_to_place(&d.message, &item.message))
+        .find(|d| d.key_path == at && d.message == item.message)
     {
-        // The file's own wording: it may cite a line of the file, which the rewritten
-        // document's cannot.
-        item.message = same.message.clone();
         Some((same.line, same.column)).filter(|&(line, _)| line > 0)
     } else if let Some((_, change)) = places.first_missing(&at).and_then(last_within) {
         set_by(item, change)
@@ -154,13 +151,6 @@ fn relocate(
         places.enclosing(&at)
     };
     (item.line, item.column) = place.unwrap_or((0, 0));
-}
-
-/// Whether two messages say the same but for where a first definition is ("first defined
-/// on line N" in the file, "first defined at <key path>" in a rewritten document).
-fn same_up_to_place(a: &str, b: &str) -> bool {
-    let head = |m: &str| m.split(" (first defined ").next().unwrap_or(m).to_string();
-    a == b || (a.contains(" (first defined ") && head(a) == head(b))
 }
 
 /// Whether the key path shown as `path` is `outer` or lies inside it.

@@ -20,9 +20,6 @@ pub(crate) struct Ctx<'a> {
     index: &'a LineIndex<'a>,
     spans: &'a SpanMap,
     excised: &'a [KeyPath],
-    /// Whether the text's lines are the file's (not a document rewritten with changes,
-    /// whose lines the user never saw).
-    pub(crate) lines_are_the_files: bool,
     /// Problems found so far.
     pub(crate) diags: Vec<Diagnostic>,
 }
@@ -39,7 +36,6 @@ impl<'a> Ctx<'a> {
             index,
             spans,
             excised,
-            lines_are_the_files: true,
             diags: Vec::new(),
         }
     }
@@ -87,17 +83,6 @@ impl<'a> Ctx<'a> {
         let span = self.spans.value(&path.parent());
         let d = self.index.diagnostic(self.file, &span, path, message);
         self.diags.push(d);
-    }
-
-    /// Where the value at `path` is, for a message: "on line N" of the file, or "at
-    /// <key path>" when the text is the file rewritten with changes.
-    pub(crate) fn where_defined(&self, path: &KeyPath) -> String {
-        if self.lines_are_the_files {
-            let line = self.index.line_col(self.spans.value(path).start).0;
-            format!("on line {line}")
-        } else {
-            format!("at {path}")
-        }
     }
 
     /// Whether `path`, something inside it, or something enclosing it was cut out while

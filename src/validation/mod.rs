@@ -87,8 +87,7 @@ pub(crate) fn t9995(n: usize) -> f64 {
 /// The 99.9% half-width of a summary, t(0.9995)·s/√n (from its standard deviation: its
 /// 95% interval may be cut at the metric's possible range).
 pub(crate) fn half_width_999(s: &MetricSummary) -> f64 {
-    let std = s.std.unwrap_or(f64::NAN);
-    t9995(s.trials) * std / (s.trials as f64).sqrt()
+    s.half_width(t9995(s.trials)).unwrap_or(f64::NAN)
 }
 
 /// A one-service scenario with Poisson arrivals at `rate_per_s`.

@@ -290,7 +290,7 @@ fn domain_names_are_unique_and_not_a_kind() {
     assert_eq!(errs.len(), 1, "{errs:?}");
     // BASE has 12 lines, then a blank line; [[zones]] is line 14, its name 15, the rack's 17.
     assert!(
-        errs[0].starts_with("web.toml:17:8: racks[0].name: duplicate domain name \"a\" (first defined on line 15, as a zone)"),
+        errs[0].starts_with("web.toml:17:8: racks[0].name: duplicate domain name \"a\" (first defined at zones[0].name, as a zone)"),
         "{}",
         errs[0]
     );
@@ -299,7 +299,7 @@ fn domain_names_are_unique_and_not_a_kind() {
         &text,
         "17:8",
         "regions[1].name",
-        "duplicate domain name \"x\" (first defined on line 15, as a region)",
+        "duplicate domain name \"x\" (first defined at regions[0].name, as a region)",
     );
     for word in ["zone", "rack", "region"] {
         let text = with(&format!("[[zones]]\nname = \"{word}\"\n"));

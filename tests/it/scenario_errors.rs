@@ -474,22 +474,20 @@ fn names_must_resolve() {
     let errs = errors(&text);
     assert_eq!(errs.len(), 1, "{errs:?}");
     // BASE has 12 lines; then a blank line, [[services]] on 14, the second name on 15.
-    assert!(errs[0].starts_with("web.toml:15:8: services[1].name: duplicate service name \"web\" (first defined on line 11)"), "{}", errs[0]);
-    // With a change, the file is read rewritten: the message keeps the file's line, and
-    // a duplicate the change brings names the first by its key path (that document's
-    // lines are not the file's).
+    assert!(errs[0].starts_with("web.toml:15:8: services[1].name: duplicate service name \"web\" (first defined at services[0].name)"), "{}", errs[0]);
+    // With a change the file is read rewritten, with other lines: the message, naming the
+    // first by key path, and its place are still the file's; a duplicate the change
+    // brings is named the same way.
     let file = scenario_file("duplicate-with-change", &text);
-    let changed = |set: &str| {
-        let changes = [nines::scenario::Change::command_line(set)];
-        nines::scenario::load_with_changes(&file, &changes)
-            .unwrap_err()
-            .iter()
-            .map(|d| d.message.clone())
-            .collect::<Vec<_>>()
-    };
+    let changes = [nines::scenario::Change::command_line("run.trials=3")];
+    let errs: Vec<String> = nines::scenario::load_with_changes(&file, &changes)
+        .unwrap_err()
+        .iter()
+        .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
+        .collect();
     assert_eq!(
-        changed("run.trials=3"),
-        ["duplicate service name \"web\" (first defined on line 11)"]
+        errs,
+        ["15:8: duplicate service name \"web\" (first defined at services[0].name)"]
     );
     let text = format!(
         "{BASE}\n[[services]]\nname = \"api\"\nservice_time = {{ dist = \"constant\", value = 1 }}\n"
