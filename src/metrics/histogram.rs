@@ -87,6 +87,63 @@ impl LatencyHistogram {
     }
 }
 
+/// hdrhistogram's layout for [`empty`]'s bounds (lowest 1 ns, 3 significant digits): a
+/// value's bucket is how many powers of two it lies above 2,047, and each bucket past the
+/// first holds 1,024 sub-buckets (its top half; the first bucket holds 2,048).
+const HDR_SUB_BUCKET_MASK: u64 = 2_047;
+const HDR_HALF_MAGNITUDE: u32 = 10;
+const HDR_LEADING_ZERO_BASE: u32 = 53;
+
+/// The counts index hdrhistogram gives `ns` (1 <= ns <= [`HIGHEST_NS`]).
+fn hdr_index(ns: u64) -> usize {
+    let bucket = HDR_LEADING_ZERO_BASE - (ns | HDR_SUB_BUCKET_MASK).leading_zeros();
+    ((bucket as usize) << HDR_HALF_MAGNITUDE) + (ns >> bucket) as usize
+}
+
+/// The lowest value hdrhistogram counts at `index` (the inverse of [`hdr_index`]).
+fn hdr_value(index: usize) -> u64 {
+    let half = 1usize << HDR_HALF_MAGNITUDE;
+    let (bucket, sub) = match (index >> HDR_HALF_MAGNITUDE).checked_sub(1) {
+        Some(bucket) => (bucket, (index & (half - 1)) + half),
+        None => (0, index),
+    };
+    (sub as u64) << bucket
+}
+
+/// The recording side of a [`LatencyHistogram`], for the request path: counts in
+/// hdrhistogram's own layout, so a record is a shift and an increment where
+/// hdrhistogram's (which also keeps minimum, maximum and saturating totals) took about
+/// 90 instructions, 6% of request fidelity's time. [`LatencyRecorder::histogram`] gives the
+/// histogram that recording each duration would have given: the same counts in the same
+/// buckets, so the same quantiles and buckets. Allocated at the first record.
+#[derive(Clone, Debug, Default)]
+pub struct LatencyRecorder {
+    counts: Vec<u64>,
+}
+
+impl LatencyRecorder {
+    /// Records one duration (0 ns as 1 ns, longer than 10^15 ns as 10^15 ns), as
+    /// [`LatencyHistogram::record`] does.
+    #[inline]
+    pub fn record(&mut self, d: SimTime) {
+        if self.counts.is_empty() {
+            self.counts = vec![0; hdr_index(HIGHEST_NS) + 1];
+        }
+        self.counts[hdr_index(d.0.clamp(1, HIGHEST_NS))] += 1;
+    }
+
+    /// The histogram of every duration recorded.
+    pub fn histogram(&self) -> LatencyHistogram {
+        let mut h = LatencyHistogram::default();
+        for (index, &count) in self.counts.iter().enumerate() {
+            if count > 0 {
+                h.record_n(SimTime(hdr_value(index)), count);
+            }
+        }
+        h
+    }
+}
+
 /// Sub-buckets per power of two of an interval histogram: 2^7 = 128, so a bucket is at
 /// most 1/128 (0.8%) of its values wide.
 const INTERVAL_MANTISSA_BITS: u32 = 7;
@@ -200,6 +257,52 @@ mod tests {
             assert_eq!(b.quantile_s(q), a.quantile_s(q), "q = {q}");
         }
         assert!(LatencyHistogram::from_buckets(&[]).is_empty());
+    }
+
+    #[test]
+    fn the_recorder_gives_the_histogram_recording_gives() {
+        let mut direct = LatencyHistogram::default();
+        let mut recorder = LatencyRecorder::default();
+        // Every bucket edge (2^k - 1, 2^k, 2^k + 1, and 2,047 / 2,048 where the first
+        // bucket ends), values sharing a bucket, zero and values past the highest.
+        let mut values = vec![
+            0u64,
+            1,
+            2,
+            999,
+            1_000_500,
+            HIGHEST_NS,
+            HIGHEST_NS + 1,
+            u64::MAX,
+        ];
+        for k in 1..63 {
+            values.extend([(1u64 << k) - 1, 1 << k, (1 << k) + 1, 3 << (k - 1)]);
+        }
+        values.extend((0..5_000u64).map(|i| i * i * 7_919 + i));
+        for &v in &values {
+            direct.record(SimTime(v));
+            recorder.record(SimTime(v));
+        }
+        let rebuilt = recorder.histogram();
+        assert_eq!(rebuilt.buckets(), direct.buckets());
+        assert_eq!(rebuilt.len(), direct.len());
+        for q in [0.0, 0.001, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0] {
+            assert_eq!(rebuilt.quantile_s(q), direct.quantile_s(q), "q = {q}");
+        }
+        assert!(LatencyRecorder::default().histogram().is_empty());
+    }
+
+    #[test]
+    fn hdr_value_inverts_hdr_index() {
+        let hist = empty();
+        for index in 0..=hdr_index(HIGHEST_NS) {
+            let v = hdr_value(index);
+            // Indices 0 (value 0, below the lowest) and the first bucket's unused half aside.
+            if v >= 1 {
+                assert_eq!(hdr_index(v), index, "value {v}");
+                assert_eq!(hist.lowest_equivalent(v), v, "value {v}");
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,6 @@ mod histogram;
 mod time_weighted;
 mod trial;
 
-pub use histogram::{IntervalHistogram, LatencyHistogram};
+pub use histogram::{IntervalHistogram, LatencyHistogram, LatencyRecorder};
 pub use time_weighted::TimeWeighted;
 pub use trial::{Observation, OutageRecord, TrialResult};

@@ -8,7 +8,7 @@ use rand::RngExt;
 use super::zone_slots::ZoneSlots;
 use super::{CauseId, ServiceModel, streams};
 use crate::engine::{SimRng, stream_rng};
-use crate::metrics::{IntervalHistogram, LatencyHistogram, TimeWeighted};
+use crate::metrics::{IntervalHistogram, LatencyRecorder, TimeWeighted};
 use crate::policy::balancer::{self, Balancer, LoadLevels, PoolView};
 use crate::scenario::Redundancy;
 use crate::time::SimTime;
@@ -25,7 +25,7 @@ pub struct VisitCounters {
     pub queued: u64,
     pub wait_ns: u128,
     pub latency_ns: u128,
-    pub latency: LatencyHistogram,
+    pub latency: LatencyRecorder,
 }
 
 /// Where a node slot is in its life.

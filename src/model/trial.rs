@@ -16,7 +16,7 @@ use super::slo::SloWindows;
 use super::workload::Arrivals;
 use super::{CauseId, Model, streams};
 use crate::engine::{EventQueue, SimRng, stream_rng};
-use crate::metrics::{LatencyHistogram, Observation, TimeWeighted, TrialResult};
+use crate::metrics::{LatencyRecorder, Observation, TimeWeighted, TrialResult};
 use crate::scenario::Fidelity;
 use crate::time::SimTime;
 
@@ -70,7 +70,7 @@ pub(super) struct Totals {
     /// Time in system of counted requests that left, successful or not.
     pub sojourn_ns: u128,
     pub exited: u64,
-    pub latency: LatencyHistogram,
+    pub latency: LatencyRecorder,
 }
 
 /// Everything a trial changes as it runs.
@@ -325,8 +325,8 @@ impl Trial<'_> {
             }
             None => {
                 let end_to_end = match self.model.route.as_slice() {
-                    [only] => self.pools[*only].counters.latency.clone(),
-                    _ => self.totals.latency.clone(),
+                    [only] => self.pools[*only].counters.latency.histogram(),
+                    _ => self.totals.latency.histogram(),
                 };
                 let horizon = self.model.horizon;
                 Measured {
@@ -340,7 +340,7 @@ impl Trial<'_> {
                     service_latency: self
                         .pools
                         .iter()
-                        .map(|p| p.counters.latency.clone())
+                        .map(|p| p.counters.latency.histogram())
                         .collect(),
                     in_system_s: in_system_ns as f64 / 1e9,
                 }

@@ -209,6 +209,8 @@ impl Arrivals {
     }
 
     /// The first arrival after `now`, or `None` if there is none before the horizon.
+    // Inline into the arrival: one call fewer per request (callgrind: about 18 instructions).
+    #[inline(always)]
     pub fn next_after(&self, now: SimTime, rng: &mut SimRng) -> Option<SimTime> {
         if let Some(exp) = &self.constant {
             // A constant rate needs no thinning (and keeps its random stream unchanged).
