@@ -203,6 +203,11 @@ pub fn run_trial(model: &Model, trial: u64) -> Result<TrialResult, Backlog> {
 }
 
 impl Trial<'_> {
+    /// Handles one event. A request's arrival and departure, nearly every event of a
+    /// request-level run, are handled inline in the event loop; the rest out of line, so
+    /// their code stays out of the loop's way (callgrind: about 20 instructions a request
+    /// fewer than one out-of-line `match`).
+    #[inline(always)]
     fn handle(&mut self, now: SimTime, event: Event) {
         match event {
             Event::Arrival => self.on_arrival(now),
@@ -213,6 +218,14 @@ impl Trial<'_> {
                 visit,
                 epoch,
             } => self.on_service_done(now, service as usize, node as usize, req, visit, epoch),
+            other => self.handle_other(now, other),
+        }
+    }
+
+    #[inline(never)]
+    fn handle_other(&mut self, now: SimTime, event: Event) {
+        match event {
+            Event::Arrival | Event::ServiceDone { .. } => unreachable!("handled inline"),
             Event::Timeout { req, visit } => self.on_timeout(now, req, visit),
             Event::Sample => self.on_sample(now),
             Event::RateStep => self.on_rate_step(now),

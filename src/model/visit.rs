@@ -28,6 +28,7 @@ impl Trial<'_> {
         }
     }
 
+    #[inline(always)]
     pub(super) fn on_arrival(&mut self, now: SimTime) {
         self.schedule_next_arrival(now);
         let counted = now >= self.model.warmup;
@@ -189,6 +190,7 @@ impl Trial<'_> {
         );
     }
 
+    #[inline(always)]
     pub(super) fn on_service_done(
         &mut self,
         now: SimTime,
