@@ -12,15 +12,33 @@ use dary_heap::QuaternaryHeap;
 
 use crate::time::SimTime;
 
+/// A pending event, ordered by (time, sequence) compared as one 128-bit number, time in
+/// the high half: one comparison and a borrow where the pair takes two comparisons and a
+/// select (a heap pop makes about ten). Kept as two u64 so an entry stays 8-aligned (40
+/// bytes, not 48).
 struct Entry<E> {
     time: SimTime,
     seq: u64,
     event: E,
 }
 
+impl<E> Entry<E> {
+    fn new(time: SimTime, seq: u64, event: E) -> Self {
+        Entry { time, seq, event }
+    }
+
+    fn key(&self) -> u128 {
+        (self.time.0 as u128) << 64 | self.seq as u128
+    }
+
+    fn time(&self) -> SimTime {
+        self.time
+    }
+}
+
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key() == other.key()
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -32,7 +50,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     /// Reversed: the heap is a max-heap and we want the earliest entry on top.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key().cmp(&self.key())
     }
 }
 
@@ -110,7 +128,7 @@ impl<E> EventQueue<E> {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.lane = Some(Entry { time, seq, event });
+        self.lane = Some(Entry::new(time, seq, event));
     }
 
     fn push(&mut self, time: SimTime, first: bool, event: E) {
@@ -129,20 +147,20 @@ impl<E> EventQueue<E> {
         };
         let seq = *counter;
         *counter += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Entry::new(time, seq, event));
     }
 
     /// Keeps only the pending events for which `keep` holds; the order of those kept is
     /// unchanged (their sequence numbers stay). O(pending).
     pub fn retain(&mut self, mut keep: impl FnMut(SimTime, &E) -> bool) {
-        self.heap.retain(|entry| keep(entry.time, &entry.event));
-        self.lane = self.lane.take().filter(|e| keep(e.time, &e.event));
+        self.heap.retain(|entry| keep(entry.time(), &entry.event));
+        self.lane = self.lane.take().filter(|e| keep(e.time(), &e.event));
     }
 
     /// Removes and returns the earliest event, advancing the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let lane_first = match (&self.lane, self.heap.peek()) {
-            (Some(l), Some(h)) => (l.time, l.seq) < (h.time, h.seq),
+            (Some(l), Some(h)) => l.key() < h.key(),
             (lane, _) => lane.is_some(),
         };
         let entry = if lane_first {
@@ -150,8 +168,8 @@ impl<E> EventQueue<E> {
         } else {
             self.heap.pop()?
         };
-        self.now = entry.time;
-        Some((entry.time, entry.event))
+        self.now = entry.time();
+        Some((self.now, entry.event))
     }
 
     /// Pending events.

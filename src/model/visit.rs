@@ -17,7 +17,7 @@ use super::trial::{Failure, Trial, clipped};
 use crate::time::SimTime;
 
 // The steps every request takes (scheduling the next arrival, starting service, checking
-// the queue at a departure, leaving) are forced inline: left to itself the compiler calls
+// the queue at a departure, completing, leaving) are forced inline: left to itself the compiler calls
 // them, and their register saves and restores cost about 60 instructions a request
 // (callgrind, docs/PERFORMANCE.md).
 impl Trial<'_> {
@@ -325,6 +325,7 @@ impl Trial<'_> {
         self.leave(now, r);
     }
 
+    #[inline(always)]
     fn complete(&mut self, now: SimTime, r: u32) {
         self.all_completions += 1;
         let req = &self.requests[r];
