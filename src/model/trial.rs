@@ -1,6 +1,6 @@
-//! One trial: its state, the event loop, and the one `match` that dispatches every event
-//! to its handler (requests in `visit.rs`, failures in `failures.rs`, detection and
-//! failover in `detection.rs`).
+//! One trial: its state, the event loop, and the dispatch of every event to its handler
+//! (requests in `visit.rs`, failures in `failures.rs`, detection and failover in
+//! `detection.rs`).
 
 use super::autoscale::Scaler;
 use super::availability::AvailabilityLog;
