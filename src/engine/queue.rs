@@ -23,16 +23,8 @@ struct Entry<E> {
 }
 
 impl<E> Entry<E> {
-    fn new(time: SimTime, seq: u64, event: E) -> Self {
-        Entry { time, seq, event }
-    }
-
     fn key(&self) -> u128 {
         (self.time.0 as u128) << 64 | self.seq as u128
-    }
-
-    fn time(&self) -> SimTime {
-        self.time
     }
 }
 
@@ -128,7 +120,7 @@ impl<E> EventQueue<E> {
         }
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.lane = Some(Entry::new(time, seq, event));
+        self.lane = Some(Entry { time, seq, event });
     }
 
     fn push(&mut self, time: SimTime, first: bool, event: E) {
@@ -147,14 +139,14 @@ impl<E> EventQueue<E> {
         };
         let seq = *counter;
         *counter += 1;
-        self.heap.push(Entry::new(time, seq, event));
+        self.heap.push(Entry { time, seq, event });
     }
 
     /// Keeps only the pending events for which `keep` holds; the order of those kept is
     /// unchanged (their sequence numbers stay). O(pending).
     pub fn retain(&mut self, mut keep: impl FnMut(SimTime, &E) -> bool) {
-        self.heap.retain(|entry| keep(entry.time(), &entry.event));
-        self.lane = self.lane.take().filter(|e| keep(e.time(), &e.event));
+        self.heap.retain(|entry| keep(entry.time, &entry.event));
+        self.lane = self.lane.take().filter(|e| keep(e.time, &e.event));
     }
 
     /// Removes and returns the earliest event, advancing the clock to its time.
@@ -168,8 +160,8 @@ impl<E> EventQueue<E> {
         } else {
             self.heap.pop()?
         };
-        self.now = entry.time();
-        Some((self.now, entry.event))
+        self.now = entry.time;
+        Some((entry.time, entry.event))
     }
 
     /// Pending events.

@@ -89,7 +89,8 @@ impl LatencyHistogram {
 
 /// hdrhistogram's layout for [`empty`]'s bounds (lowest 1 ns, 3 significant digits): a
 /// value's bucket is how many powers of two it lies above 2,047, and each bucket past the
-/// first holds 1,024 sub-buckets (its top half; the first bucket holds 2,048).
+/// first holds 1,024 sub-buckets (its top half; the first bucket holds 2,048). Derived
+/// from hdrhistogram 7's `index_for`; the tests hold it to the crate's own buckets.
 const HDR_SUB_BUCKET_MASK: u64 = 2_047;
 const HDR_HALF_MAGNITUDE: u32 = 10;
 const HDR_LEADING_ZERO_BASE: u32 = 53;
@@ -113,7 +114,7 @@ fn hdr_value(index: usize) -> u64 {
 /// The recording side of a [`LatencyHistogram`], for the request path: counts in
 /// hdrhistogram's own layout, so a record is a shift and an increment where
 /// hdrhistogram's (which also keeps minimum, maximum and saturating totals) took about
-/// 90 instructions, 6% of request fidelity's time. [`LatencyRecorder::histogram`] gives the
+/// 90 instructions, 5% of a request's. [`LatencyRecorder::histogram`] gives the
 /// histogram that recording each duration would have given: the same counts in the same
 /// buckets, so the same quantiles and buckets. Allocated at the first record.
 #[derive(Clone, Debug, Default)]
@@ -297,7 +298,7 @@ mod tests {
         let hist = empty();
         for index in 0..=hdr_index(HIGHEST_NS) {
             let v = hdr_value(index);
-            // Indices 0 (value 0, below the lowest) and the first bucket's unused half aside.
+            // Index 0 holds 0, below the lowest value tracked.
             if v >= 1 {
                 assert_eq!(hdr_index(v), index, "value {v}");
                 assert_eq!(hist.lowest_equivalent(v), v, "value {v}");

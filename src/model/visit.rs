@@ -263,6 +263,7 @@ impl Trial<'_> {
         live > 0 && self.dequeue_into_free_slot(now, s, node)
     }
 
+    /// The rest of [`Trial::start_next_waiting`], when requests wait.
     fn dequeue_into_free_slot(&mut self, now: SimTime, s: usize, node: usize) -> bool {
         let pool = &mut self.pools[s];
         if pool.busy[node] >= self.model.services[s].concurrency || !pool.working(node) {
