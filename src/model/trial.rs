@@ -337,8 +337,11 @@ impl Trial<'_> {
                 }
             }
             None => {
+                let service_latency: Vec<_> = (self.pools.iter())
+                    .map(|p| p.counters.latency.histogram())
+                    .collect();
                 let end_to_end = match self.model.route.as_slice() {
-                    [only] => self.pools[*only].counters.latency.histogram(),
+                    [only] => service_latency[*only].clone(),
                     _ => self.totals.latency.histogram(),
                 };
                 let horizon = self.model.horizon;
@@ -350,11 +353,7 @@ impl Trial<'_> {
                         .map(|p| service_tally(p, horizon))
                         .collect(),
                     end_to_end,
-                    service_latency: self
-                        .pools
-                        .iter()
-                        .map(|p| p.counters.latency.histogram())
-                        .collect(),
+                    service_latency,
                     in_system_s: in_system_ns as f64 / 1e9,
                 }
             }

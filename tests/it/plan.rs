@@ -58,8 +58,7 @@ window = "1m"
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     assert!(stdout.contains("best: services.svc.nodes=3"), "{stdout}");
-    let plan: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let plan = plan_json(&out);
     assert_eq!(plan["best"]["services.svc.nodes"], "3");
     // 3 nodes × 1 per hour × 8760 h.
     assert!((plan["cost"].as_f64().unwrap() - 26_280.0).abs() < 1e-6);
@@ -92,8 +91,7 @@ window = "1m"
         .arg(&file)
         .assert()
         .success();
-    let plan: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let plan = plan_json(&out);
     assert_eq!(plan["best"]["services.svc.nodes"], "3");
     assert_eq!(plan["overrides"][0], "run.fidelity=capacity");
     let report = fs::read_to_string(out.join("report.md")).unwrap();
@@ -128,8 +126,7 @@ fn plan_without_a_feasible_design_says_why() {
         .assert()
         .success()
         .stdout(predicates::str::contains("best: none"));
-    let plan: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let plan = plan_json(&out);
     assert!(plan["best"].is_null());
     assert!(
         plan["reason"]
@@ -186,8 +183,7 @@ window = "1m"
         .assert()
         .success()
         .stdout(predicates::str::contains("best: services.svc.nodes=7"));
-    let plan: serde_json::Value =
-        serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap();
+    let plan = plan_json(&out);
     let metric = |name: &str| plan["metrics"][name]["mean"].as_f64().unwrap();
     assert_eq!(metric("error_ratio"), 0.0);
     assert_eq!(metric("failed_ratio"), metric("dropped_ratio"));
@@ -196,4 +192,9 @@ window = "1m"
         (metric("failed_ratio") - b7).abs() < 0.001,
         "vs B(7, 2) = {b7}"
     );
+}
+
+/// The `plan.json` a plan wrote into `out`.
+fn plan_json(out: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&fs::read(out.join("plan.json")).unwrap()).unwrap()
 }
