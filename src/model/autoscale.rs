@@ -378,13 +378,13 @@ impl Trial<'_> {
     /// period, or before it ever joined.
     pub(super) fn replace_if_failing(&mut self, now: SimTime, s: usize, i: usize) {
         let pool = &self.pools[s];
-        if pool.life[i] == Life::Active && !pool.healthy[i] && !self.probe_ok(s, i) {
+        if pool.slots[i].life == Life::Active && !pool.healthy[i] && !self.probe_ok(s, i) {
             self.consider_replacement(now, s, i);
         }
     }
 
     pub(super) fn on_boot_done(&mut self, now: SimTime, s: usize, i: usize, life: u32) {
-        if self.pools[s].node_gen[i] != life || self.pools[s].life[i] != Life::Booting {
+        if self.pools[s].node_gen[i] != life || self.pools[s].slots[i].life != Life::Booting {
             return;
         }
         self.pools[s].set_life(i, Life::Active);
@@ -394,7 +394,7 @@ impl Trial<'_> {
 
     /// Removes node `i`: a booting node is terminated, an active one drains.
     fn scale_in(&mut self, now: SimTime, s: usize, i: usize) {
-        if self.pools[s].life[i] == Life::Booting {
+        if self.pools[s].slots[i].life == Life::Booting {
             self.terminate(now, s, i);
             return;
         }
@@ -407,7 +407,7 @@ impl Trial<'_> {
         self.refresh_node(now, s, i);
         self.finish_drain_if_idle(now, s, i);
         // A node with work left is gone when it finishes or at the delay, whichever first.
-        if self.pools[s].life[i] == Life::Draining {
+        if self.pools[s].slots[i].life == Life::Draining {
             let life = self.pools[s].node_gen[i];
             self.queue.schedule(
                 now.saturating_add(delay),
@@ -423,13 +423,16 @@ impl Trial<'_> {
     /// A draining node with nothing left to do is gone.
     pub(super) fn finish_drain_if_idle(&mut self, now: SimTime, s: usize, i: usize) {
         let pool = &self.pools[s];
-        if pool.life[i] == Life::Draining && pool.busy[i] == 0 && pool.queued_live[i] == 0 {
+        if pool.slots[i].life == Life::Draining
+            && pool.loads[i].busy == 0
+            && pool.slots[i].queued_live == 0
+        {
             self.terminate(now, s, i);
         }
     }
 
     pub(super) fn on_drain_done(&mut self, now: SimTime, s: usize, i: usize, life: u32) {
-        if self.pools[s].node_gen[i] == life && self.pools[s].life[i] == Life::Draining {
+        if self.pools[s].node_gen[i] == life && self.pools[s].slots[i].life == Life::Draining {
             self.terminate(now, s, i);
         }
     }
@@ -442,7 +445,7 @@ impl Trial<'_> {
             return;
         };
         let pool = &self.pools[s];
-        if pool.life[i] != Life::Active {
+        if pool.slots[i].life != Life::Active {
             return;
         }
         let (service, node, life) = (s as u32, i as u32, pool.node_gen[i]);
@@ -467,7 +470,7 @@ impl Trial<'_> {
 
     pub(super) fn on_replace(&mut self, now: SimTime, s: usize, i: usize, life: u32) {
         let pool = &self.pools[s];
-        if pool.node_gen[i] != life || pool.life[i] != Life::Active || pool.healthy[i] {
+        if pool.node_gen[i] != life || pool.slots[i].life != Life::Active || pool.healthy[i] {
             return;
         }
         self.terminate(now, s, i);
@@ -487,9 +490,9 @@ impl Trial<'_> {
             .enumerate()
             .filter(|(m, f)| pool.active_modes[i] & (1 << m) != 0 && f.takes_node_down())
             .count() as u16;
-        pool.down[i] -= modes_down;
+        pool.slots[i].down -= modes_down;
         pool.active_modes[i] = 0;
-        pool.slow_factor[i] = 1.0;
+        pool.slots[i].slow_factor = 1.0;
         pool.set_life(i, Life::Off);
         pool.node_gen[i] = pool.node_gen[i].wrapping_add(1);
         let provisioned = pool.provisioned.value() - 1;

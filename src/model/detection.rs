@@ -34,7 +34,7 @@ impl Trial<'_> {
             // its checks, or failing them before the first pass).
             self.replace_if_failing(now, s, i);
         }
-        if self.pools[s].life[i] == Life::Off {
+        if self.pools[s].slots[i].life == Life::Off {
             // A terminated node is deregistered at once: no probes, no verdict to wait for.
             let pool = &mut self.pools[s];
             pool.probe_passes[i] = false;
@@ -89,7 +89,7 @@ impl Trial<'_> {
             .health_check
             .as_ref()
             .and_then(|hc| hc.timeout)
-            .is_none_or(|t| svc.mean_service_s * pool.slow_factor[i] <= t.as_secs_f64());
+            .is_none_or(|t| svc.mean_service_s * pool.slots[i].slow_factor <= t.as_secs_f64());
         pool.working(i) && fast_enough
     }
 
@@ -177,9 +177,9 @@ impl Trial<'_> {
         let was_serving = pool.serving_flag[i];
         let standby = matches!(svc.redundancy, Redundancy::ActiveStandby { .. });
         let rotation = pool.healthy[i]
-            && pool.life[i] == Life::Active
+            && pool.slots[i].life == Life::Active
             && (!standby || pool.primary == Some(i));
-        if rotation != pool.in_rotation[i] {
+        if rotation != pool.loads[i].in_rotation {
             let before = pool.offered_slots(i, svc.concurrency);
             pool.set_rotation(i, rotation);
             let after = pool.offered_slots(i, svc.concurrency);
@@ -219,11 +219,11 @@ impl Trial<'_> {
     fn drop_node_work(&mut self, now: SimTime, s: usize, i: usize) {
         let concurrency = self.model.services[s].concurrency;
         let pool = &mut self.pools[s];
-        pool.epoch[i] = pool.epoch[i].wrapping_add(1);
-        let busy = pool.busy[i];
+        pool.slots[i].epoch = pool.slots[i].epoch.wrapping_add(1);
+        let busy = pool.loads[i].busy;
         if busy > 0 {
             let offered_before = pool.offered_slots(i, concurrency);
-            pool.busy[i] = 0;
+            pool.loads[i].busy = 0;
             pool.remove_outstanding(i, busy);
             let value = pool.busy_slots.value() - busy as u64;
             pool.busy_slots.set(now, value);
@@ -232,7 +232,7 @@ impl Trial<'_> {
             pool.rotation_slots.set(now, offered);
         }
         let queued: Vec<(u32, u32)> = pool.queues[i].drain(..).collect();
-        pool.queued_live[i] = 0;
+        pool.slots[i].queued_live = 0;
         for (r, visit) in queued {
             if self.requests.is_current(r, visit, Phase::Queued) {
                 self.pools[s].remove_outstanding(i, 1);

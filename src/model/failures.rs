@@ -41,7 +41,7 @@ impl Trial<'_> {
     pub(super) fn start_failure_clocks(&mut self) {
         for (s, svc) in self.model.services.iter().enumerate() {
             for i in 0..svc.nodes {
-                if self.pools[s].life[i] == Life::Active {
+                if self.pools[s].slots[i].life == Life::Active {
                     self.start_node_clocks(SimTime::ZERO, s, i);
                 }
             }
@@ -85,7 +85,7 @@ impl Trial<'_> {
         pool.last_cause[i] = mode.cause;
         pool.active_modes[i] |= 1 << m;
         if mode.takes_node_down() {
-            pool.down[i] += 1;
+            pool.slots[i].down += 1;
         }
         self.refresh_slow_factor(s, i);
         if mode.loses_data {
@@ -164,7 +164,7 @@ impl Trial<'_> {
         let pool = &mut self.pools[s];
         pool.active_modes[i] &= !(1 << m);
         if down {
-            pool.down[i] -= 1;
+            pool.slots[i].down -= 1;
         }
         self.refresh_slow_factor(s, i);
         self.cause = self.pools[s].last_cause[i];
@@ -188,7 +188,7 @@ impl Trial<'_> {
     /// The product of the factors of node `i`'s active slow failures.
     fn refresh_slow_factor(&mut self, s: usize, i: usize) {
         let active = self.pools[s].active_modes[i];
-        self.pools[s].slow_factor[i] = self.model.services[s]
+        self.pools[s].slots[i].slow_factor = self.model.services[s]
             .failures
             .iter()
             .enumerate()
@@ -218,8 +218,8 @@ impl Trial<'_> {
                 // Fisher-Yates shuffle.
                 let mut all: Vec<(u32, u32)> = (self.pools.iter().enumerate())
                     .flat_map(|(s, pool)| {
-                        (0..pool.life.len())
-                            .filter(|&i| pool.life[i] != Life::Off)
+                        (0..pool.slots.len())
+                            .filter(|&i| pool.slots[i].life != Life::Off)
                             .map(move |i| (s as u32, i as u32))
                     })
                     .collect();
@@ -242,8 +242,8 @@ impl Trial<'_> {
             let (s, i) = (s as usize, i as usize);
             let pool = &mut self.pools[s];
             let counter = match outage.effect {
-                OutageEffect::Down => &mut pool.down[i],
-                OutageEffect::Network => &mut pool.cut_off[i],
+                OutageEffect::Down => &mut pool.slots[i].down,
+                OutageEffect::Network => &mut pool.slots[i].cut_off,
             };
             if starts {
                 *counter += 1;

@@ -9,7 +9,7 @@ use super::zone_slots::ZoneSlots;
 use super::{CauseId, ServiceModel, streams};
 use crate::engine::{SimRng, stream_rng};
 use crate::metrics::{IntervalHistogram, LatencyRecorder, TimeWeighted};
-use crate::policy::balancer::{self, Balancer, LoadLevels, PoolView};
+use crate::policy::balancer::{self, Balancer, LoadLevels, NodeLoad, PoolView};
 use crate::scenario::Redundancy;
 use crate::time::SimTime;
 
@@ -41,29 +41,41 @@ pub enum Life {
     Draining,
 }
 
+/// Per node slot, the rest of what a request's visit reads (beside its [`NodeLoad`]): kept
+/// together, like the loads, so a visit indexes a node once rather than once a field.
+#[derive(Clone, Copy, Debug)]
+pub struct NodeSlot {
+    /// Bumped when the node goes down, which frees its slots at once.
+    pub epoch: u32,
+    /// Live (not timed-out) entries in the node's queue.
+    pub queued_live: u32,
+    /// Where it is in its life (change it with [`Pool::set_life`]).
+    pub life: Life,
+    /// Active failures that take it down (crash and restart modes, `down` outages).
+    pub down: u16,
+    /// Active `network` outages cutting it off.
+    pub cut_off: u16,
+    /// Service-time multiplier of the active slow failures (1 when none).
+    pub slow_factor: f64,
+}
+
 /// A queued request: its id and the visit generation it was queued in.
 pub type QueueEntry = (u32, u32);
 
 /// One service's nodes, queues and streams during a trial.
 pub struct Pool {
-    /// Per node: requests assigned and not yet finished there (in service + queued);
-    /// change it with [`Pool::add_outstanding`] and [`Pool::remove_outstanding`].
-    outstanding: Vec<u32>,
+    /// Per node slot: what the balancer sees. Change `outstanding` with
+    /// [`Pool::add_outstanding`] and [`Pool::remove_outstanding`], and `in_rotation` with
+    /// [`Pool::set_rotation`], which keep the load levels and the rotation in step.
+    pub loads: Vec<NodeLoad>,
     /// The nodes in rotation by outstanding requests, kept when the balancer wants them.
     load_levels: Option<LoadLevels>,
-    pub busy: Vec<u32>,
-    /// Whether the balancer sends requests to each node.
-    pub in_rotation: Vec<bool>,
+    /// Per node slot: its failures, life, queue and slowness.
+    pub slots: Vec<NodeSlot>,
     /// The nodes in rotation, in index order; rebuilt from `in_rotation` before the next
     /// pick after a change (failure-only runs never pick, so never pay for it).
     rotation: Vec<usize>,
     rotation_stale: bool,
-    /// Per node: active failures that take it down (crash and restart modes, `down` outages).
-    pub down: Vec<u16>,
-    /// Per node: active `network` outages cutting it off.
-    pub cut_off: Vec<u16>,
-    /// Per node: service-time multiplier of the active slow failures (1 when none).
-    pub slow_factor: Vec<f64>,
     /// Per node: what the health check believes (without one: whether it works).
     pub healthy: Vec<bool>,
     /// Per node: whether it has been healthy since its launch (change it with
@@ -85,8 +97,6 @@ pub struct Pool {
     pub active_modes: Vec<u64>,
     /// Per node: the cause of its latest failure (what its outages are attributed to).
     pub last_cause: Vec<CauseId>,
-    /// Per node: bumped when the node goes down, which frees its slots at once.
-    pub epoch: Vec<u32>,
     /// Per node: whether it worked at the last state change (to see transitions).
     pub was_working: Vec<bool>,
     /// Per node: its failure stream.
@@ -97,8 +107,6 @@ pub struct Pool {
     /// Nodes serving (in rotation and working), and which ones, as of the last refresh.
     pub serving: u32,
     pub serving_flag: Vec<bool>,
-    /// Per node slot: where it is in its life (change it with [`Pool::set_life`]).
-    pub life: Vec<Life>,
     /// Off slots and provisioned nodes per zone: where launches go.
     zone_slots: ZoneSlots,
     /// Per node slot: bumped when the node is terminated, so its pending failure, repair,
@@ -127,8 +135,6 @@ pub struct Pool {
     pub failover_gen: u32,
     /// Per-node FIFO queues (unused with a shared queue).
     pub queues: Vec<VecDeque<QueueEntry>>,
-    /// Live (not timed-out) entries in each node queue.
-    pub queued_live: Vec<u32>,
     /// The pool's one queue when the balancer shares it (`central`).
     pub shared: VecDeque<QueueEntry>,
     pub shared_live: u32,
@@ -163,9 +169,6 @@ impl Pool {
         // (off) for the nodes it launches.
         let n = svc.slots;
         let active = svc.nodes;
-        let life: Vec<Life> = (0..n)
-            .map(|i| if i < active { Life::Active } else { Life::Off })
-            .collect();
         let balancer = balancer::build(&svc.balancer, n);
         let standby = matches!(svc.redundancy, Redundancy::ActiveStandby { .. });
         // Active-standby: node 0 starts as primary and only the primary is in rotation.
@@ -186,19 +189,29 @@ impl Pool {
                 .for_each(|i| levels.insert(i, 0));
             levels
         });
+        let slots = (0..n)
+            .map(|i| NodeSlot {
+                epoch: 0,
+                queued_live: 0,
+                life: if i < active { Life::Active } else { Life::Off },
+                down: 0,
+                cut_off: 0,
+                slow_factor: 1.0,
+            })
+            .collect();
         Pool {
-            outstanding: vec![0; n],
+            loads: (0..n)
+                .map(|i| NodeLoad {
+                    in_rotation: in_rotation[i],
+                    ..NodeLoad::default()
+                })
+                .collect(),
             load_levels,
-            busy: vec![0; n],
             node_changes: 0,
             serving: rotation_count,
             serving_flag: in_rotation.clone(),
             rotation: (0..n).filter(|&i| in_rotation[i]).collect(),
             rotation_stale: false,
-            in_rotation,
-            down: vec![0; n],
-            cut_off: vec![0; n],
-            slow_factor: vec![1.0; n],
             healthy: (0..n).map(|i| i < active).collect(),
             joined: (0..n).map(|i| i < active).collect(),
             warming: 0,
@@ -208,10 +221,9 @@ impl Pool {
             probe_passes: (0..n).map(|i| i < active).collect(),
             active_modes: vec![0; n],
             last_cause: vec![0; n],
-            epoch: vec![0; n],
             was_working: (0..n).map(|i| i < active).collect(),
-            zone_slots: ZoneSlots::new(&svc.node_zone, |j| life[j] == Life::Off),
-            life,
+            zone_slots: ZoneSlots::new(&svc.node_zone, |j| j >= active),
+            slots,
             node_gen: vec![0; n],
             by_launch: [
                 BTreeSet::new(),
@@ -231,7 +243,6 @@ impl Pool {
             failover_to: None,
             failover_gen: 0,
             queues: vec![VecDeque::new(); n],
-            queued_live: vec![0; n],
             shared: VecDeque::new(),
             shared_live: 0,
             shared_queue: balancer.shared_queue(),
@@ -250,9 +261,7 @@ impl Pool {
     pub fn pick(&mut self, concurrency: u32) -> Option<usize> {
         self.refresh_rotation();
         let view = PoolView {
-            outstanding: &self.outstanding,
-            busy: &self.busy,
-            in_rotation: &self.in_rotation,
+            nodes: &self.loads,
             rotation: &self.rotation,
             concurrency,
             by_load: self.load_levels.as_ref(),
@@ -274,7 +283,7 @@ impl Pool {
 
     /// Requests waiting in this service's queues (shared and per node), live ones only.
     pub fn queued(&self) -> u64 {
-        self.shared_live as u64 + self.queued_live.iter().map(|&q| q as u64).sum::<u64>()
+        self.shared_live as u64 + self.slots.iter().map(|n| n.queued_live as u64).sum::<u64>()
     }
 
     /// Nodes in rotation.
@@ -284,26 +293,54 @@ impl Pool {
 
     /// One more request is assigned to node `i`.
     pub fn add_outstanding(&mut self, i: usize) {
-        self.set_outstanding(i, self.outstanding[i] + 1);
+        self.set_outstanding(i, self.loads[i].outstanding + 1);
     }
 
     /// `n` requests assigned to node `i` finished there or left it.
     pub fn remove_outstanding(&mut self, i: usize, n: u32) {
-        self.set_outstanding(i, self.outstanding[i] - n);
+        self.set_outstanding(i, self.loads[i].outstanding - n);
     }
 
     fn set_outstanding(&mut self, i: usize, to: u32) {
-        if let Some(levels) = &mut self.load_levels
-            && self.in_rotation[i]
+        let load = &mut self.loads[i];
+        if load.in_rotation
+            && let Some(levels) = &mut self.load_levels
         {
-            levels.relevel(i, self.outstanding[i], to);
+            levels.relevel(i, load.outstanding, to);
         }
-        self.outstanding[i] = to;
+        load.outstanding = to;
+    }
+
+    /// A visit takes a slot of node `i` at `now` (its `outstanding` already counts it).
+    // This and the next run for every visit: inline, like the steps of `visit.rs`.
+    #[inline(always)]
+    pub fn take_slot(&mut self, i: usize, now: SimTime) {
+        let load = &mut self.loads[i];
+        if !load.in_rotation {
+            // A node out of rotation offers only its busy slots.
+            let offered = self.rotation_slots.value() + 1;
+            self.rotation_slots.set(now, offered);
+        }
+        load.busy += 1;
+        self.busy_slots.increment(now);
+    }
+
+    /// A visit to node `i` ends at `now`: its slot frees and the node has one request fewer.
+    #[inline(always)]
+    pub fn release_slot(&mut self, i: usize, now: SimTime) {
+        let load = &mut self.loads[i];
+        if !load.in_rotation {
+            let offered = self.rotation_slots.value() - 1;
+            self.rotation_slots.set(now, offered);
+        }
+        load.busy -= 1;
+        self.busy_slots.decrement(now);
+        self.set_outstanding(i, self.loads[i].outstanding - 1);
     }
 
     /// Puts node `i` in or out of rotation.
     pub fn set_rotation(&mut self, i: usize, on: bool) {
-        if self.in_rotation[i] != on {
+        if self.loads[i].in_rotation != on {
             self.rotation_count = if on {
                 self.rotation_count + 1
             } else {
@@ -311,13 +348,13 @@ impl Pool {
             };
             if let Some(levels) = &mut self.load_levels {
                 if on {
-                    levels.insert(i, self.outstanding[i]);
+                    levels.insert(i, self.loads[i].outstanding);
                 } else {
-                    levels.remove(i, self.outstanding[i]);
+                    levels.remove(i, self.loads[i].outstanding);
                 }
             }
         }
-        self.in_rotation[i] = on;
+        self.loads[i].in_rotation = on;
         self.rotation_stale = true;
     }
 
@@ -325,21 +362,21 @@ impl Pool {
         if self.rotation_stale {
             self.rotation.clear();
             self.rotation
-                .extend((0..self.in_rotation.len()).filter(|&i| self.in_rotation[i]));
+                .extend((0..self.loads.len()).filter(|&i| self.loads[i].in_rotation));
             self.rotation_stale = false;
         }
     }
 
     /// Whether node `i` is launched (not booting, not off), up and reachable.
     pub fn working(&self, i: usize) -> bool {
-        matches!(self.life[i], Life::Active | Life::Draining)
-            && self.down[i] == 0
-            && self.cut_off[i] == 0
+        matches!(self.slots[i].life, Life::Active | Life::Draining)
+            && self.slots[i].down == 0
+            && self.slots[i].cut_off == 0
     }
 
     /// Launches a node into free slot `i`: it takes the next launch number and boots.
     pub fn launch(&mut self, i: usize) {
-        debug_assert_eq!(self.life[i], Life::Off);
+        debug_assert_eq!(self.slots[i].life, Life::Off);
         self.next_launch_seq += 1;
         self.launch_seq[i] = self.next_launch_seq;
         self.set_life(i, Life::Booting);
@@ -357,16 +394,16 @@ impl Pool {
     /// Moves node slot `i` to `life`.
     pub fn set_life(&mut self, i: usize, life: Life) {
         let was_warming = self.is_warming(i);
-        if let Some(k) = launch_set(self.life[i]) {
+        if let Some(k) = launch_set(self.slots[i].life) {
             self.by_launch[k].remove(&(self.launch_seq[i], i));
         }
         if let Some(k) = launch_set(life) {
             self.by_launch[k].insert((self.launch_seq[i], i));
         }
-        if (self.life[i] == Life::Off) != (life == Life::Off) {
+        if (self.slots[i].life == Life::Off) != (life == Life::Off) {
             self.zone_slots.set_free(i, life == Life::Off);
         }
-        self.life[i] = life;
+        self.slots[i].life = life;
         self.count_warming(i, was_warming);
     }
 
@@ -374,7 +411,7 @@ impl Pool {
     /// nodes, outside failed and cut-off domains if any slot is (ties: the lowest slot).
     pub fn next_launch_slot(&self) -> Option<usize> {
         self.zone_slots
-            .next(|j| self.down[j] == 0 && self.cut_off[j] == 0)
+            .next(|j| self.slots[j].down == 0 && self.slots[j].cut_off == 0)
     }
 
     /// Whether node `i` has been healthy since its launch.
@@ -390,7 +427,7 @@ impl Pool {
     }
 
     fn is_warming(&self, i: usize) -> bool {
-        matches!(self.life[i], Life::Booting | Life::Active) && !self.joined[i]
+        matches!(self.slots[i].life, Life::Booting | Life::Active) && !self.joined[i]
     }
 
     fn count_warming(&mut self, i: usize, was_warming: bool) {
@@ -410,7 +447,9 @@ impl Pool {
     pub fn warming_count(&self) -> u32 {
         debug_assert_eq!(
             self.warming as usize,
-            (0..self.life.len()).filter(|&i| self.is_warming(i)).count()
+            (0..self.slots.len())
+                .filter(|&i| self.is_warming(i))
+                .count()
         );
         self.warming
     }
@@ -423,15 +462,15 @@ impl Pool {
 
     /// Whether node `i` receives requests and can serve them.
     pub fn is_serving(&self, i: usize) -> bool {
-        self.in_rotation[i] && self.working(i)
+        self.loads[i].in_rotation && self.working(i)
     }
 
     /// Slots node `i` offers: all of them in rotation, its busy ones out of rotation.
     pub fn offered_slots(&self, i: usize, concurrency: u32) -> u64 {
-        if self.in_rotation[i] {
+        if self.loads[i].in_rotation {
             concurrency as u64
         } else {
-            self.busy[i] as u64
+            self.loads[i].busy as u64
         }
     }
 }

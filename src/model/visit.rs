@@ -123,17 +123,17 @@ impl Trial<'_> {
         } else {
             match picked {
                 None => self.fail(now, r, s, Failure::Error),
-                Some(node) if pool.busy[node] < svc.concurrency => {
+                Some(node) if pool.loads[node].busy < svc.concurrency => {
                     pool.add_outstanding(node);
                     self.start(now, r, s, node);
                 }
-                Some(node) if pool.queued_live[node] >= svc.queue_limit => {
+                Some(node) if pool.slots[node].queued_live >= svc.queue_limit => {
                     self.fail(now, r, s, Failure::Dropped)
                 }
                 Some(node) => {
                     pool.add_outstanding(node);
                     pool.queues[node].push_back((r, visit));
-                    pool.queued_live[node] += 1;
+                    pool.slots[node].queued_live += 1;
                     self.requests[r].phase = Phase::Queued;
                     self.requests[r].node = node as u32;
                 }
@@ -148,12 +148,7 @@ impl Trial<'_> {
     fn start(&mut self, now: SimTime, r: u32, s: usize, node: usize) {
         let svc = &self.model.services[s];
         let pool = &mut self.pools[s];
-        if !pool.in_rotation[node] {
-            let offered = pool.rotation_slots.value() + 1;
-            pool.rotation_slots.set(now, offered);
-        }
-        pool.busy[node] += 1;
-        pool.busy_slots.increment(now);
+        pool.take_slot(node, now);
         let req = &mut self.requests[r];
         req.phase = Phase::InService;
         req.node = node as u32;
@@ -168,7 +163,8 @@ impl Trial<'_> {
         }
         let visit = req.visit;
         let mut service_time = svc.service_time.sample(&mut pool.service_rng);
-        let slow = pool.slow_factor[node];
+        let slot = &pool.slots[node];
+        let slow = slot.slow_factor;
         if slow != 1.0 {
             service_time = SimTime::from_secs_f64(service_time.as_secs_f64() * slow);
         }
@@ -178,7 +174,7 @@ impl Trial<'_> {
             service_time += latency[req.zone as usize].max(latency[zone as usize]);
         }
         req.zone = zone;
-        let epoch = pool.epoch[node];
+        let epoch = slot.epoch;
         self.queue.schedule(
             now.saturating_add(service_time),
             Event::ServiceDone {
@@ -201,7 +197,7 @@ impl Trial<'_> {
         visit: u32,
         epoch: u32,
     ) {
-        if self.pools[s].epoch[node] != epoch {
+        if self.pools[s].slots[node].epoch != epoch {
             // The node went down meanwhile: its slots were freed then, and the request it
             // was serving fails now.
             if self.requests.is_current(r, visit, Phase::InService) {
@@ -209,21 +205,13 @@ impl Trial<'_> {
             }
             return;
         }
-        let concurrency = self.model.services[s].concurrency;
         let pool = &mut self.pools[s];
-        if !pool.in_rotation[node] {
-            // A node out of rotation offers only its busy slots.
-            let offered = pool.rotation_slots.value() - 1;
-            pool.rotation_slots.set(now, offered);
-        }
-        debug_assert!(pool.busy[node] <= concurrency);
-        pool.busy[node] -= 1;
-        pool.busy_slots.decrement(now);
-        pool.remove_outstanding(node, 1);
+        debug_assert!(pool.loads[node].busy <= self.model.services[s].concurrency);
+        pool.release_slot(node, now);
         // Whether the request is still waiting for this slot (it may have timed out).
         let current = self.requests.is_current(r, visit, Phase::InService);
         self.start_next_waiting(now, s, node);
-        if self.pools[s].life[node] == Life::Draining {
+        if self.pools[s].slots[node].life == Life::Draining {
             self.finish_drain_if_idle(now, s, node);
         }
         if !current {
@@ -256,7 +244,7 @@ impl Trial<'_> {
         let live = if pool.shared_queue {
             pool.shared_live
         } else {
-            pool.queued_live[node]
+            pool.slots[node].queued_live
         };
         // Usually nothing waits (timed-out entries left in the queue are skipped later):
         // the check is inlined into every departure, the dequeue is not.
@@ -266,11 +254,11 @@ impl Trial<'_> {
     /// The rest of [`Trial::start_next_waiting`], when requests wait.
     fn dequeue_into_free_slot(&mut self, now: SimTime, s: usize, node: usize) -> bool {
         let pool = &mut self.pools[s];
-        if pool.busy[node] >= self.model.services[s].concurrency || !pool.working(node) {
+        if pool.loads[node].busy >= self.model.services[s].concurrency || !pool.working(node) {
             return false;
         }
         if pool.shared_queue {
-            if !pool.in_rotation[node] {
+            if !pool.loads[node].in_rotation {
                 return false;
             }
             while let Some((r, visit)) = pool.shared.pop_front() {
@@ -284,7 +272,7 @@ impl Trial<'_> {
         } else {
             while let Some((r, visit)) = pool.queues[node].pop_front() {
                 if self.requests.is_current(r, visit, Phase::Queued) {
-                    pool.queued_live[node] -= 1;
+                    pool.slots[node].queued_live -= 1;
                     self.start(now, r, s, node);
                     return true;
                 }
@@ -303,7 +291,7 @@ impl Trial<'_> {
         match req.phase {
             Phase::Queued if pool.shared_queue => pool.shared_live -= 1,
             Phase::Queued => {
-                pool.queued_live[req.node as usize] -= 1;
+                pool.slots[req.node as usize].queued_live -= 1;
                 pool.remove_outstanding(req.node as usize, 1);
             }
             // The slot stays busy until its ServiceDone, which will find the visit stale.

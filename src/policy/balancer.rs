@@ -25,14 +25,23 @@ pub use random::Random;
 pub use round_robin::RoundRobin;
 pub use weighted_round_robin::WeightedRoundRobin;
 
+/// What a balancer sees of one node slot. The pool keeps these in one array, a node's
+/// fields side by side, because every request reads and changes them together (one index
+/// a node rather than one a field).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NodeLoad {
+    /// Requests assigned to the node and not yet finished there (in service + queued).
+    pub outstanding: u32,
+    /// Slots in use.
+    pub busy: u32,
+    /// Whether the node currently receives requests.
+    pub in_rotation: bool,
+}
+
 /// What a balancer may look at: the pool's nodes, by index.
 pub struct PoolView<'a> {
-    /// Requests assigned to each node and not yet finished there (in service + queued).
-    pub outstanding: &'a [u32],
-    /// Slots in use on each node.
-    pub busy: &'a [u32],
-    /// Whether each node currently receives requests.
-    pub in_rotation: &'a [bool],
+    /// Each node slot's load.
+    pub nodes: &'a [NodeLoad],
     /// The nodes in rotation, in index order (so a balancer never scans idle slots).
     pub rotation: &'a [usize],
     /// Slots per node.
@@ -45,12 +54,12 @@ pub struct PoolView<'a> {
 impl PoolView<'_> {
     /// Nodes in the pool.
     pub fn len(&self) -> usize {
-        self.outstanding.len()
+        self.nodes.len()
     }
 
     /// Whether the pool has no node.
     pub fn is_empty(&self) -> bool {
-        self.outstanding.is_empty()
+        self.nodes.is_empty()
     }
 }
 
@@ -148,9 +157,7 @@ pub(crate) mod test_support {
 
     /// A pool's state, owned, for building a [`PoolView`] in a test.
     pub struct TestPool {
-        outstanding: Vec<u32>,
-        busy: Vec<u32>,
-        in_rotation: Vec<bool>,
+        nodes: Vec<NodeLoad>,
         rotation: Vec<usize>,
         concurrency: u32,
     }
@@ -163,10 +170,15 @@ pub(crate) mod test_support {
             concurrency: u32,
         ) -> Self {
             let rotation: Vec<usize> = (0..in_rotation.len()).filter(|&i| in_rotation[i]).collect();
+            let nodes = (0..in_rotation.len())
+                .map(|i| NodeLoad {
+                    outstanding: outstanding[i],
+                    busy: busy[i],
+                    in_rotation: in_rotation[i],
+                })
+                .collect();
             TestPool {
-                outstanding: outstanding.to_vec(),
-                busy: busy.to_vec(),
-                in_rotation: in_rotation.to_vec(),
+                nodes,
                 rotation,
                 concurrency,
             }
@@ -174,9 +186,7 @@ pub(crate) mod test_support {
 
         pub fn view(&self) -> PoolView<'_> {
             PoolView {
-                outstanding: &self.outstanding,
-                busy: &self.busy,
-                in_rotation: &self.in_rotation,
+                nodes: &self.nodes,
                 rotation: &self.rotation,
                 concurrency: self.concurrency,
                 by_load: None,

@@ -325,10 +325,10 @@ impl Trial<'_> {
             .any(|f| matches!(f.effect, FailureEffect::Slow { .. }));
         let (mut slow_nodes, mut slow_speed) = (0u32, 0.0);
         if has_slow {
-            for i in (0..pool.life.len()).filter(|&i| pool.serving_flag[i]) {
-                if pool.slow_factor[i] > 1.0 {
+            for i in (0..pool.slots.len()).filter(|&i| pool.serving_flag[i]) {
+                if pool.slots[i].slow_factor > 1.0 {
                     slow_nodes += 1;
-                    slow_speed += 1.0 / pool.slow_factor[i];
+                    slow_speed += 1.0 / pool.slots[i].slow_factor;
                 }
             }
         }

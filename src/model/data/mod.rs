@@ -515,7 +515,7 @@ impl Trial<'_> {
         );
         self.cause = cause;
         for i in 0..d.nodes as usize {
-            self.pools[s].down[i] += 1;
+            self.pools[s].slots[i].down += 1;
             self.pools[s].last_cause[i] = cause;
             self.node_changed(now, s, i);
         }
@@ -528,7 +528,7 @@ impl Trial<'_> {
         st.restoring = false;
         st.reset();
         for i in 0..d.nodes as usize {
-            self.pools[s].down[i] -= 1;
+            self.pools[s].slots[i].down -= 1;
             self.cause = self.pools[s].last_cause[i];
             self.node_changed(now, s, i);
         }

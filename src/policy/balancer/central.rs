@@ -18,8 +18,8 @@ impl Balancer for Central {
     }
 
     fn pick(&mut self, pool: &PoolView<'_>, _rng: &mut SimRng) -> Option<usize> {
-        let i =
-            rotation_from(pool.rotation, self.next).find(|&i| pool.busy[i] < pool.concurrency)?;
+        let i = rotation_from(pool.rotation, self.next)
+            .find(|&i| pool.nodes[i].busy < pool.concurrency)?;
         self.next = i + 1;
         Some(i)
     }

@@ -17,7 +17,7 @@ impl Balancer for LeastConnections {
     }
 
     fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize> {
-        let scan = |rng: &mut SimRng| argmin_random_ties(pool, rng, |i| pool.outstanding[i]);
+        let scan = |rng: &mut SimRng| argmin_random_ties(pool, rng, |i| pool.nodes[i].outstanding);
         let Some(levels) = pool.by_load else {
             return scan(rng);
         };
@@ -41,7 +41,7 @@ impl Balancer for LeastConnections {
 
 /// The least load in rotation and its ties, by a scan (to check the levels against).
 fn scan_least(pool: &PoolView<'_>) -> (u32, usize) {
-    let loads = pool.rotation.iter().map(|&i| pool.outstanding[i]);
+    let loads = pool.rotation.iter().map(|&i| pool.nodes[i].outstanding);
     let least = loads.clone().min().unwrap_or(0);
     (least, loads.filter(|&l| l == least).count())
 }

@@ -28,7 +28,7 @@ impl LeastResponseTime {
 impl Balancer for LeastResponseTime {
     fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize> {
         argmin_random_ties(pool, rng, |i| {
-            self.ewma_s[i] * (pool.outstanding[i] as f64 + 1.0)
+            self.ewma_s[i] * (pool.nodes[i].outstanding as f64 + 1.0)
         })
     }
 

@@ -22,7 +22,7 @@ impl Balancer for PowerOfTwo {
                     b += 1;
                 }
                 let (a, b) = (pool.rotation[a], pool.rotation[b]);
-                Some(if pool.outstanding[b] < pool.outstanding[a] {
+                Some(if pool.nodes[b].outstanding < pool.nodes[a].outstanding {
                     b
                 } else {
                     a

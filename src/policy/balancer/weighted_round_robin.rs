@@ -25,7 +25,7 @@ impl Balancer for WeightedRoundRobin {
     fn pick(&mut self, pool: &PoolView<'_>, _rng: &mut SimRng) -> Option<usize> {
         let mut total = 0;
         let mut best: Option<usize> = None;
-        for i in (0..pool.len()).filter(|&i| pool.in_rotation[i]) {
+        for i in (0..pool.len()).filter(|&i| pool.nodes[i].in_rotation) {
             self.credit[i] += self.weights[i];
             total += self.weights[i];
             if best.is_none_or(|b| self.credit[i] > self.credit[b]) {
