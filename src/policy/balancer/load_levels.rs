@@ -13,11 +13,10 @@ pub const LEVELS: usize = 64;
 /// Nodes in rotation by outstanding requests.
 #[derive(Clone, Debug)]
 pub struct LoadLevels {
-    /// 64-bit words per level (node slots / 64, rounded up).
-    words: usize,
-    /// Level `l`'s bitset is `bits[l * words..(l + 1) * words]`: bit `i` is set while node
-    /// `i` is in rotation with load `l`.
-    bits: Vec<u64>,
+    /// Per 64 node slots, a word per level: bit `i % 64` of `bits[i / 64][l]` is set while
+    /// node `i` is in rotation with load `l`. (A node's levels side by side: moving it
+    /// between two levels indexes the vector once.)
+    bits: Vec<[u64; LEVELS]>,
     /// Per level: nodes in it.
     counts: [u32; LEVELS],
 }
@@ -25,10 +24,8 @@ pub struct LoadLevels {
 impl LoadLevels {
     /// No node in rotation, for a pool of `nodes` node slots.
     pub fn new(nodes: usize) -> LoadLevels {
-        let words = nodes.div_ceil(64);
         LoadLevels {
-            words,
-            bits: vec![0; LEVELS * words],
+            bits: vec![[0; LEVELS]; nodes.div_ceil(64)],
             counts: [0; LEVELS],
         }
     }
@@ -37,7 +34,7 @@ impl LoadLevels {
     pub fn insert(&mut self, node: usize, load: u32) {
         let (word, bit) = (node / 64, 1u64 << (node % 64));
         if load < LEVELS as u32 {
-            let w = &mut self.bits[load as usize * self.words + word];
+            let w = &mut self.bits[word][load as usize];
             debug_assert_eq!(*w & bit, 0, "node {node} twice");
             *w |= bit;
             self.counts[load as usize] += 1;
@@ -48,7 +45,7 @@ impl LoadLevels {
     pub fn remove(&mut self, node: usize, load: u32) {
         let (word, bit) = (node / 64, 1u64 << (node % 64));
         if load < LEVELS as u32 {
-            let w = &mut self.bits[load as usize * self.words + word];
+            let w = &mut self.bits[word][load as usize];
             debug_assert_ne!(*w & bit, 0, "node {node} absent");
             *w &= !bit;
             self.counts[load as usize] -= 1;
@@ -60,10 +57,10 @@ impl LoadLevels {
         let limit = LEVELS as u32;
         if from < limit && to < limit {
             // The common case, one request more or less, in one pass.
-            let (word, bit) = (node / 64, 1u64 << (node % 64));
-            debug_assert_ne!(self.bits[from as usize * self.words + word] & bit, 0);
-            self.bits[from as usize * self.words + word] &= !bit;
-            self.bits[to as usize * self.words + word] |= bit;
+            let (levels, bit) = (&mut self.bits[node / 64], 1u64 << (node % 64));
+            debug_assert_ne!(levels[from as usize] & bit, 0);
+            levels[from as usize] &= !bit;
+            levels[to as usize] |= bit;
             self.counts[from as usize] -= 1;
             self.counts[to as usize] += 1;
         } else {
@@ -82,10 +79,9 @@ impl LoadLevels {
     /// The `k`-th (from 0) node in index order among those with load `load` (< `LEVELS`,
     /// and `k` below their number).
     pub fn nth(&self, load: u32, k: u32) -> usize {
-        let start = load as usize * self.words;
         let mut k = k;
-        for (w, &word) in self.bits[start..start + self.words].iter().enumerate() {
-            let mut word = word;
+        for (w, levels) in self.bits.iter().enumerate() {
+            let mut word = levels[load as usize];
             // A word whose nodes all come before the k-th is skipped by counting its bits,
             // a dozen instructions without x86-64-v2's `popcnt`; ties are usually few, and
             // stepping through them one set bit at a time (a k-th tie with small k is the
