@@ -398,6 +398,26 @@ impl Dist {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> SimTime {
         SimTime::from_secs_f64(self.sample_s(rng))
     }
+
+    /// [`Dist::sample`] inlined where it is called, for a request's service time (the one
+    /// draw every visit makes): the kinds a service time usually has inline, the others
+    /// out of line. The same draws and values (callgrind: about 10 instructions a visit
+    /// fewer than the call).
+    #[inline(always)]
+    pub fn sample_inline<R: Rng + ?Sized>(&self, rng: &mut R) -> SimTime {
+        let s = match &self.kind {
+            Kind::LogNormal(d) => d.from_zscore(StandardNormal.sample(rng)).exp(),
+            Kind::Exp(d) => d.sample(rng),
+            Kind::Constant(v) => *v,
+            _ => self.sample_other(rng),
+        };
+        SimTime::from_secs_f64(s)
+    }
+
+    #[inline(never)]
+    fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.sample_s(rng)
+    }
 }
 
 #[cfg(test)]
@@ -448,6 +468,29 @@ mod tests {
         check_mean(DistSpec::weibull(0.7, 10.0).unwrap());
         check_mean(DistSpec::pareto_mean(3.5, 2.0).unwrap());
         check_mean(DistSpec::empirical(vec![0.1, 0.2, 0.7]).unwrap());
+    }
+
+    #[test]
+    fn the_inlined_draw_is_the_called_one() {
+        let specs = [
+            DistSpec::exponential(0.02).unwrap(),
+            DistSpec::constant(1.5).unwrap(),
+            DistSpec::uniform(1.0, 3.0).unwrap(),
+            DistSpec::normal(1.0, 0.8).unwrap(),
+            DistSpec::lognormal_mean_cv(0.02, 1.2).unwrap(),
+            DistSpec::gamma_mean_cv(4.0, 0.5).unwrap(),
+            DistSpec::weibull(0.7, 10.0).unwrap(),
+            DistSpec::pareto_mean(3.5, 2.0).unwrap(),
+            DistSpec::empirical(vec![0.1, 0.2, 0.7]).unwrap(),
+        ];
+        for spec in specs {
+            let d = spec.sampler();
+            let mut a = Xoshiro256PlusPlus::seed_from_u64(11);
+            let mut b = a.clone();
+            for _ in 0..10_000 {
+                assert_eq!(d.sample(&mut a), d.sample_inline(&mut b), "{spec:?}");
+            }
+        }
     }
 
     #[test]

@@ -162,7 +162,7 @@ impl Trial<'_> {
             c.queued += (wait_ns > 0) as u64;
         }
         let visit = req.visit;
-        let mut service_time = svc.service_time.sample(&mut pool.service_rng);
+        let mut service_time = svc.service_time.sample_inline(&mut pool.service_rng);
         let slot = &pool.slots[node];
         let slow = slot.slow_factor;
         if slow != 1.0 {
