@@ -325,6 +325,23 @@ impl Pool {
         self.busy_slots.increment(now);
     }
 
+    /// A visit is assigned to node `i` and takes one of its slots at `now`: what
+    /// [`Pool::add_outstanding`] then [`Pool::take_slot`] do, indexing the node once.
+    #[inline(always)]
+    pub fn assign_to_slot(&mut self, i: usize, now: SimTime) {
+        let load = &mut self.loads[i];
+        let before = *load;
+        load.outstanding += 1;
+        load.busy += 1;
+        if !before.in_rotation {
+            let offered = self.rotation_slots.value() + 1;
+            self.rotation_slots.set(now, offered);
+        } else if let Some(levels) = &mut self.load_levels {
+            levels.relevel(i, before.outstanding, before.outstanding + 1);
+        }
+        self.busy_slots.increment(now);
+    }
+
     /// A visit to node `i` ends at `now`: its slot frees and the node has one request fewer.
     #[inline(always)]
     pub fn release_slot(&mut self, i: usize, now: SimTime) {

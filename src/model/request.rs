@@ -41,6 +41,14 @@ pub struct Request {
     pub zone: u32,
 }
 
+impl Request {
+    /// Whether this request's current visit is `visit`, in `phase` (a freed request is in
+    /// none: its phase is `Free`).
+    pub fn is_current(&self, visit: u32, phase: Phase) -> bool {
+        self.visit == visit && self.phase == phase
+    }
+}
+
 /// The requests in the system.
 #[derive(Default)]
 pub struct Slab {
@@ -85,8 +93,7 @@ impl Slab {
 
     /// Whether `(id, visit)` names the live visit of a request in the given phase.
     pub fn is_current(&self, id: u32, visit: u32, phase: Phase) -> bool {
-        let r = &self.items[id as usize];
-        r.visit == visit && r.phase == phase
+        self.items[id as usize].is_current(visit, phase)
     }
 
     /// Requests still in the system.

@@ -12,7 +12,7 @@
 
 use super::event::Event;
 use super::pool::Life;
-use super::request::Phase;
+use super::request::{Phase, Request};
 use super::trial::{Failure, Trial, clipped};
 use crate::time::SimTime;
 
@@ -40,7 +40,7 @@ impl Trial<'_> {
         if counted {
             self.totals.arrived += 1;
         }
-        self.begin_visit(now, r);
+        self.begin_visit(now, r, 0);
     }
 
     /// The system holds more requests than the queue limit allows queued: counts the
@@ -69,12 +69,13 @@ impl Trial<'_> {
         });
     }
 
-    /// Starts the visit of request `r` to the service at its current route step.
+    /// Starts the visit of request `r` to the service at `step` of the route.
     #[inline(always)]
-    fn begin_visit(&mut self, now: SimTime, r: u32) {
-        let s = self.model.route[self.requests[r].step as usize];
+    fn begin_visit(&mut self, now: SimTime, r: u32, step: usize) {
+        let s = self.model.route[step];
         let svc = &self.model.services[s];
         let req = &mut self.requests[r];
+        req.step = step as u16;
         req.visit = req.visit.wrapping_add(1);
         req.visit_start = now;
         let visit = req.visit;
@@ -106,7 +107,7 @@ impl Trial<'_> {
         if pool.shared_queue {
             match picked {
                 Some(node) => {
-                    pool.add_outstanding(node);
+                    pool.assign_to_slot(node, now);
                     self.start(now, r, s, node);
                 }
                 None if !pool.any_in_rotation() => self.fail(now, r, s, Failure::Error),
@@ -124,7 +125,7 @@ impl Trial<'_> {
             match picked {
                 None => self.fail(now, r, s, Failure::Error),
                 Some(node) if pool.loads[node].busy < svc.concurrency => {
-                    pool.add_outstanding(node);
+                    pool.assign_to_slot(node, now);
                     self.start(now, r, s, node);
                 }
                 Some(node) if pool.slots[node].queued_live >= svc.queue_limit => {
@@ -141,14 +142,14 @@ impl Trial<'_> {
         }
     }
 
-    /// Request `r` takes a slot on `node` of service `s` (its `outstanding` already counts it).
+    /// Request `r`, which took a slot on `node` of service `s` ([`super::pool::Pool::take_slot`] or
+    /// [`super::pool::Pool::assign_to_slot`]), starts its service.
     /// The slot holds it for its service time (times the node's slow factor) plus the
     /// cross-zone latency when the previous visit was served in another zone.
     #[inline(always)]
     fn start(&mut self, now: SimTime, r: u32, s: usize, node: usize) {
         let svc = &self.model.services[s];
         let pool = &mut self.pools[s];
-        pool.take_slot(node, now);
         let req = &mut self.requests[r];
         req.phase = Phase::InService;
         req.node = node as u32;
@@ -197,7 +198,8 @@ impl Trial<'_> {
         visit: u32,
         epoch: u32,
     ) {
-        if self.pools[s].slots[node].epoch != epoch {
+        let slot = self.pools[s].slots[node];
+        if slot.epoch != epoch {
             // The node went down meanwhile: its slots were freed then, and the request it
             // was serving fails now.
             if self.requests.is_current(r, visit, Phase::InService) {
@@ -208,16 +210,18 @@ impl Trial<'_> {
         let pool = &mut self.pools[s];
         debug_assert!(pool.loads[node].busy <= self.model.services[s].concurrency);
         pool.release_slot(node, now);
-        // Whether the request is still waiting for this slot (it may have timed out).
-        let current = self.requests.is_current(r, visit, Phase::InService);
+        // Whether the request is still waiting for this slot (it may have timed out). A
+        // copy: a waiting request started next changes the slab, not this one.
+        let req = self.requests[r];
+        let current = req.is_current(visit, Phase::InService);
         self.start_next_waiting(now, s, node);
-        if self.pools[s].slots[node].life == Life::Draining {
+        // Starting a waiting request leaves the node's life as it was.
+        if slot.life == Life::Draining {
             self.finish_drain_if_idle(now, s, node);
         }
         if !current {
             return;
         }
-        let req = &self.requests[r];
         let latency = now - req.visit_start;
         let pool = &mut self.pools[s];
         pool.observe(node, latency);
@@ -229,8 +233,7 @@ impl Trial<'_> {
         }
         let next = req.step as usize + 1;
         if next < self.model.route.len() {
-            self.requests[r].step = next as u16;
-            self.begin_visit(now, r);
+            self.begin_visit(now, r, next);
         } else {
             self.complete(now, r);
         }
@@ -264,7 +267,7 @@ impl Trial<'_> {
             while let Some((r, visit)) = pool.shared.pop_front() {
                 if self.requests.is_current(r, visit, Phase::Queued) {
                     pool.shared_live -= 1;
-                    pool.add_outstanding(node);
+                    pool.assign_to_slot(node, now);
                     self.start(now, r, s, node);
                     return true;
                 }
@@ -273,6 +276,7 @@ impl Trial<'_> {
             while let Some((r, visit)) = pool.queues[node].pop_front() {
                 if self.requests.is_current(r, visit, Phase::Queued) {
                     pool.slots[node].queued_live -= 1;
+                    pool.take_slot(node, now);
                     self.start(now, r, s, node);
                     return true;
                 }
@@ -318,7 +322,7 @@ impl Trial<'_> {
     #[inline(always)]
     fn complete(&mut self, now: SimTime, r: u32) {
         self.all_completions += 1;
-        let req = &self.requests[r];
+        let req = self.requests[r];
         if req.counted {
             let latency = now - req.arrived;
             self.slo.record_success(latency);
@@ -333,13 +337,18 @@ impl Trial<'_> {
             t.wait_ns += req.wait_ns as u128;
             t.queued_any += req.queued_any as u64;
         }
-        self.leave(now, r);
+        self.depart(now, r, &req);
     }
 
     /// Request `r` leaves the system at `now`, successful or not.
-    #[inline(always)]
     fn leave(&mut self, now: SimTime, r: u32) {
-        let req = &self.requests[r];
+        let req = self.requests[r];
+        self.depart(now, r, &req);
+    }
+
+    /// [`Trial::leave`] for a caller that has read the request (`req`, a copy of it).
+    #[inline(always)]
+    fn depart(&mut self, now: SimTime, r: u32, req: &Request) {
         if req.counted {
             self.totals.sojourn_ns += (now - req.arrived).0 as u128;
             self.totals.exited += 1;
