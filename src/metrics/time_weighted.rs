@@ -11,14 +11,19 @@ use crate::time::SimTime;
 /// up to `t` is `d × (t − s)`). So a change is an addition, where integrating as it goes
 /// would take a multiply-add and a store of the change's time; this runs twice per
 /// request for every service and for the whole system. Exact, in integers.
+///
+/// The owner says when the warmup ends ([`TimeWeighted::pass_warmup`], from one event at
+/// that instant), so a change does not test for it (debug builds check that it was said).
 #[derive(Clone, Debug)]
 pub struct TimeWeighted {
     value: u64,
     /// Σ over changes of (change × its time), value × ns.
     offset: i128,
-    warmup: SimTime,
     /// ∫ value dt over [0, warmup], once the warmup has passed.
     at_warmup_ns: Option<u128>,
+    /// The end of the warmup (debug builds check it is passed before a later change).
+    #[cfg(debug_assertions)]
+    warmup: SimTime,
     /// The time of the last change (debug builds check time never goes backwards).
     #[cfg(debug_assertions)]
     since: SimTime,
@@ -30,8 +35,9 @@ impl TimeWeighted {
         TimeWeighted {
             value,
             offset: 0,
-            warmup,
             at_warmup_ns: (warmup == SimTime::ZERO).then_some(0),
+            #[cfg(debug_assertions)]
+            warmup,
             #[cfg(debug_assertions)]
             since: SimTime::ZERO,
         }
@@ -47,19 +53,30 @@ impl TimeWeighted {
         (self.value as i128 * t.0 as i128 - self.offset) as u128
     }
 
-    /// Before a change at `now`: the warmup crossing, once per trial, snapshots the
-    /// integral so the post-warmup part is a difference.
-    #[inline]
-    fn reach(&mut self, now: SimTime) {
-        #[cfg(debug_assertions)]
-        {
-            assert!(now >= self.since, "time went backwards");
-            self.since = now;
-        }
-        if self.at_warmup_ns.is_none() && now >= self.warmup {
-            self.at_warmup_ns = Some(self.integral_to(self.warmup));
-        }
+    /// The warmup ends at `now` (before any change at `now`): the integral so far is
+    /// kept, so the post-warmup part is a difference. Once per trial, when the warmup is
+    /// not zero.
+    pub fn pass_warmup(&mut self, now: SimTime) {
+        debug_assert!(self.at_warmup_ns.is_none(), "the warmup ends once");
+        self.reach(now);
+        self.at_warmup_ns = Some(self.integral_to(now));
     }
+
+    /// Before a change at `now`, debug builds check that time never goes backwards and
+    /// that a change after the warmup comes after [`TimeWeighted::pass_warmup`].
+    #[cfg(debug_assertions)]
+    fn reach(&mut self, now: SimTime) {
+        assert!(now >= self.since, "time went backwards");
+        assert!(
+            now <= self.warmup || self.at_warmup_ns.is_some(),
+            "a change at {now:?}, after the warmup, before pass_warmup"
+        );
+        self.since = now;
+    }
+
+    #[cfg(not(debug_assertions))]
+    #[inline(always)]
+    fn reach(&mut self, _now: SimTime) {}
 
     /// The quantity becomes `value` at `now`.
     pub fn set(&mut self, now: SimTime, value: u64) {
@@ -92,7 +109,7 @@ impl TimeWeighted {
     }
 
     /// The integral (value x nanoseconds) after the warmup up to `end`, which closes the
-    /// measurement.
+    /// measurement (zero if the warmup has not ended).
     pub fn integral_until(&mut self, end: SimTime) -> u128 {
         self.reach(end);
         let total = self.integral_to(end);
@@ -109,6 +126,7 @@ mod tests {
         // value 2 on [0, 10), 5 on [10, 30), 1 on [30, 40]; warmup 5:
         // 2 x 5 + 5 x 20 + 1 x 10 = 120.
         let mut tw = TimeWeighted::new(2, SimTime(5));
+        tw.pass_warmup(SimTime(5));
         tw.set(SimTime(10), 5);
         tw.set(SimTime(30), 1);
         assert_eq!(tw.integral_until(SimTime(40)), 120);
@@ -127,6 +145,9 @@ mod tests {
             let piece = |from: u64, to: u64| v as u128 * (to - from) as u128;
             direct += piece(t, next);
             direct_after += piece(t.max(warmup.0).min(next), next);
+            if t < warmup.0 && next >= warmup.0 {
+                tw.pass_warmup(warmup);
+            }
             t = next;
             match k % 3 {
                 0 => tw.increment(SimTime(t)),
@@ -144,6 +165,7 @@ mod tests {
         let mut tw = TimeWeighted::new(0, SimTime(100));
         tw.increment(SimTime(10));
         tw.increment(SimTime(50));
+        tw.pass_warmup(SimTime(100));
         // 2 on [100, 150] = 100.
         assert_eq!(tw.integral_until(SimTime(150)), 100);
     }

@@ -76,6 +76,13 @@ impl AvailabilityLog {
         }
     }
 
+    /// The warmup ends at `now` (see `TimeWeighted::pass_warmup`).
+    pub fn pass_warmup(&mut self, now: SimTime) {
+        for st in &mut self.services {
+            st.up.pass_warmup(now);
+        }
+    }
+
     /// Whether service `s` is available.
     pub fn available(&self, s: ServiceId) -> bool {
         self.services[s].available

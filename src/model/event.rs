@@ -21,6 +21,8 @@ pub enum Event {
     Timeout { req: u32, visit: u32 },
     /// Time to append a row to the time series.
     Sample,
+    /// The warmup ends: the time-weighted integrals start counting.
+    WarmupEnd,
     /// Failure mode `mode` strikes a node (`life`: the node slot's generation, stale once
     /// the node is terminated).
     NodeFail {

@@ -170,6 +170,10 @@ pub fn run_trial(model: &Model, trial: u64) -> Result<TrialResult, Backlog> {
         t.schedule_next_arrival(SimTime::ZERO);
     }
     t.queue.schedule_first(t.series.first(), Event::Sample);
+    if model.warmup > SimTime::ZERO {
+        // Before anything else changes at that instant.
+        t.queue.schedule_first(model.warmup, Event::WarmupEnd);
+    }
     t.start_failure_clocks();
     t.start_autoscalers();
     if let Some(end) = t.slo.first_end() {
@@ -228,6 +232,7 @@ impl Trial<'_> {
             Event::Arrival | Event::ServiceDone { .. } => unreachable!("handled inline"),
             Event::Timeout { req, visit } => self.on_timeout(now, req, visit),
             Event::Sample => self.on_sample(now),
+            Event::WarmupEnd => self.on_warmup_end(now),
             Event::RateStep => self.on_rate_step(now),
             Event::NodeFail {
                 service,
@@ -297,6 +302,18 @@ impl Trial<'_> {
 }
 
 impl Trial<'_> {
+    /// The warmup ends at `now`: every time-weighted integral keeps what it has so far
+    /// (`TimeWeighted::pass_warmup`).
+    fn on_warmup_end(&mut self, now: SimTime) {
+        self.in_system.pass_warmup(now);
+        for pool in &mut self.pools {
+            pool.busy_slots.pass_warmup(now);
+            pool.rotation_slots.pass_warmup(now);
+            pool.provisioned.pass_warmup(now);
+        }
+        self.availability.pass_warmup(now);
+    }
+
     fn finish(mut self, trial: u64) -> TrialResult {
         let (horizon, warmup) = (self.model.horizon, self.model.warmup);
         let in_system_ns = self.in_system.integral_until(horizon);
