@@ -47,7 +47,7 @@ pub struct PoolView<'a> {
     /// Slots per node.
     pub concurrency: u32,
     /// The nodes in rotation by outstanding requests, when the balancer asked for them
-    /// ([`Balancer::wants_load_levels`]).
+    /// ([`Balancer::picks_least_loaded`]).
     pub by_load: Option<&'a LoadLevels>,
 }
 
@@ -75,8 +75,11 @@ pub trait Balancer: Send {
     /// with a free slot); `None` when there is none.
     fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize>;
 
-    /// Whether the balancer wants the pool to keep [`LoadLevels`] for it (asked once).
-    fn wants_load_levels(&self) -> bool {
+    /// Whether the balancer picks a least-loaded node in rotation, ties broken uniformly
+    /// at random (the k-th tie in index order): the pool then keeps [`LoadLevels`] and
+    /// picks from them itself ([`LoadLevels::pick_least`]), calling [`Balancer::pick`]
+    /// only when they cannot answer (asked once).
+    fn picks_least_loaded(&self) -> bool {
         false
     }
 
@@ -138,6 +141,14 @@ pub(crate) fn argmin_random_ties<F: Fn(usize) -> S, S: PartialOrd + Copy>(
         seen += (score(i) == least) as usize;
         seen > k
     })
+}
+
+/// The least load in rotation and its ties, by a scan (what the load levels must agree
+/// with; debug builds check them at every pick).
+pub(crate) fn least_load_by_scan(pool: &PoolView<'_>) -> (u32, usize) {
+    let loads = pool.rotation.iter().map(|&i| pool.nodes[i].outstanding);
+    let least = loads.clone().min().unwrap_or(0);
+    (least, loads.filter(|&l| l == least).count())
 }
 
 /// The nodes in rotation from the first at or after index `next`, wrapping around: where

@@ -5,14 +5,14 @@
 //! balancer, so a pick reads the least level instead of scanning the rotation; the choice,
 //! and the random draw, are the scan's.
 
-use super::{Balancer, PoolView, argmin_random_ties, uniform_index};
+use super::{Balancer, PoolView, argmin_random_ties, least_load_by_scan};
 use crate::engine::SimRng;
 
 /// Fewest outstanding requests.
 pub struct LeastConnections;
 
 impl Balancer for LeastConnections {
-    fn wants_load_levels(&self) -> bool {
+    fn picks_least_loaded(&self) -> bool {
         true
     }
 
@@ -21,29 +21,15 @@ impl Balancer for LeastConnections {
         let Some(levels) = pool.by_load else {
             return scan(rng);
         };
-        let Some((load, ties)) = levels.least() else {
-            // Every node in rotation is deeper than the levels, or none is in rotation.
-            return scan(rng);
-        };
-        debug_assert_eq!(
-            (load, ties as usize),
-            scan_least(pool),
+        debug_assert!(
+            levels
+                .least()
+                .is_none_or(|(load, ties)| (load, ties as usize) == least_load_by_scan(pool)),
             "load levels out of step with the pool"
         );
-        let k = if ties > 1 {
-            uniform_index(rng, ties as usize) as u32
-        } else {
-            0
-        };
-        Some(levels.nth(load, k))
+        // `None`: every node in rotation is deeper than the levels, or none is in rotation.
+        levels.pick_least(rng).or_else(|| scan(rng))
     }
-}
-
-/// The least load in rotation and its ties, by a scan (to check the levels against).
-fn scan_least(pool: &PoolView<'_>) -> (u32, usize) {
-    let loads = pool.rotation.iter().map(|&i| pool.nodes[i].outstanding);
-    let least = loads.clone().min().unwrap_or(0);
-    (least, loads.filter(|&l| l == least).count())
 }
 
 #[cfg(test)]

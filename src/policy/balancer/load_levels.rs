@@ -7,6 +7,9 @@
 //! overloaded anyway); when no node in rotation has a smaller load, the balancer scans
 //! instead. The bitsets take `LEVELS` bits per node slot (8 KB per 1,000 slots).
 
+use super::uniform_index;
+use crate::engine::SimRng;
+
 /// Loads below this have their own level.
 pub const LEVELS: usize = 64;
 
@@ -53,6 +56,8 @@ impl LoadLevels {
     }
 
     /// Node `node`, in rotation, goes from load `from` to load `to`.
+    // Inline, with the rare move past the levels out of line: this runs twice a request.
+    #[inline(always)]
     pub fn relevel(&mut self, node: usize, from: u32, to: u32) {
         let limit = LEVELS as u32;
         if from < limit && to < limit {
@@ -64,9 +69,15 @@ impl LoadLevels {
             self.counts[from as usize] -= 1;
             self.counts[to as usize] += 1;
         } else {
-            self.remove(node, from);
-            self.insert(node, to);
+            self.relevel_past_the_levels(node, from, to);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn relevel_past_the_levels(&mut self, node: usize, from: u32, to: u32) {
+        self.remove(node, from);
+        self.insert(node, to);
     }
 
     /// The least load among nodes in rotation and how many nodes have it; `None` when no
@@ -74,6 +85,21 @@ impl LoadLevels {
     pub fn least(&self) -> Option<(u32, u32)> {
         let level = self.counts.iter().position(|&c| c > 0)?;
         Some((level as u32, self.counts[level]))
+    }
+
+    /// A least-loaded node in rotation, ties broken uniformly at random: the k-th tie in
+    /// index order, k drawn from `rng` only when nodes tie (what a scan of the rotation
+    /// picks with the same draw); `None` when no node in rotation has a load below
+    /// [`LEVELS`].
+    #[inline]
+    pub fn pick_least(&self, rng: &mut SimRng) -> Option<usize> {
+        let (load, ties) = self.least()?;
+        let k = if ties > 1 {
+            uniform_index(rng, ties as usize) as u32
+        } else {
+            0
+        };
+        Some(self.nth(load, k))
     }
 
     /// The `k`-th (from 0) node in index order among those with load `load` (< `LEVELS`,
