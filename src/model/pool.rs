@@ -263,15 +263,13 @@ impl Pool {
     pub fn pick(&mut self, concurrency: u32) -> Option<usize> {
         self.refresh_rotation();
         // A least-loaded pick, from the load levels kept for it, here: without building
-        // the view and calling through `dyn Balancer` (callgrind: 2.7% of a request). The
-        // balancer is asked only when the levels cannot answer; debug builds check the
-        // levels against a scan, as the balancer does.
+        // the view and calling through `dyn Balancer` (callgrind: 2.7% of a request; a view
+        // built before this test costs 1.6%). The balancer is asked only when the levels
+        // cannot answer.
         if let Some(levels) = &self.load_levels {
             debug_assert!(
-                levels.least().is_none_or(|(load, ties)| {
-                    (load, ties as usize) == balancer::least_load_by_scan(&self.view(concurrency))
-                }),
-                "load levels out of step with the pool"
+                balancer::levels_agree_with_scan(&self.view(concurrency)),
+                "load levels out of step"
             );
             if let Some(node) = levels.pick_least(&mut self.routing_rng) {
                 return Some(node);
@@ -355,7 +353,8 @@ impl Pool {
     }
 
     /// A visit is assigned to node `i` and takes one of its slots at `now`: what
-    /// [`Pool::add_outstanding`] then [`Pool::take_slot`] do, indexing the node once.
+    /// [`Pool::add_outstanding`] then [`Pool::take_slot`] do, with the node's load read
+    /// once (callgrind: 1% of a request fewer than the two calls).
     #[inline(always)]
     pub fn assign_to_slot(&mut self, i: usize, now: SimTime) {
         let load = &mut self.loads[i];

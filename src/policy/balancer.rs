@@ -143,12 +143,15 @@ pub(crate) fn argmin_random_ties<F: Fn(usize) -> S, S: PartialOrd + Copy>(
     })
 }
 
-/// The least load in rotation and its ties, by a scan (what the load levels must agree
-/// with; debug builds check them at every pick).
-pub(crate) fn least_load_by_scan(pool: &PoolView<'_>) -> (u32, usize) {
+/// Whether the pool's load levels, if it keeps them, give the least load in rotation and
+/// its ties that a scan finds (debug builds check it at every least-loaded pick).
+pub(crate) fn levels_agree_with_scan(pool: &PoolView<'_>) -> bool {
+    let Some((load, ties)) = pool.by_load.and_then(|levels| levels.least()) else {
+        return true;
+    };
     let loads = pool.rotation.iter().map(|&i| pool.nodes[i].outstanding);
     let least = loads.clone().min().unwrap_or(0);
-    (least, loads.filter(|&l| l == least).count())
+    (load, ties as usize) == (least, loads.filter(|&l| l == least).count())
 }
 
 /// The nodes in rotation from the first at or after index `next`, wrapping around: where

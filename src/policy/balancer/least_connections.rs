@@ -5,7 +5,7 @@
 //! balancer, so a pick reads the least level instead of scanning the rotation; the choice,
 //! and the random draw, are the scan's.
 
-use super::{Balancer, PoolView, argmin_random_ties, least_load_by_scan};
+use super::{Balancer, PoolView, argmin_random_ties, levels_agree_with_scan};
 use crate::engine::SimRng;
 
 /// Fewest outstanding requests.
@@ -21,12 +21,7 @@ impl Balancer for LeastConnections {
         let Some(levels) = pool.by_load else {
             return scan(rng);
         };
-        debug_assert!(
-            levels
-                .least()
-                .is_none_or(|(load, ties)| (load, ties as usize) == least_load_by_scan(pool)),
-            "load levels out of step with the pool"
-        );
+        debug_assert!(levels_agree_with_scan(pool), "load levels out of step");
         // `None`: every node in rotation is deeper than the levels, or none is in rotation.
         levels.pick_least(rng).or_else(|| scan(rng))
     }
