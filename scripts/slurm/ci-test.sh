@@ -20,8 +20,14 @@ if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
     timeout 60 apt-get update -qq
     timeout 100 apt-get install -y -qq slurm-wlm munge >/dev/null
 fi
+# The pid in pid file $1, or nothing: a daemon removes its file as it exits, so the file
+# may go between a test for it and the read.
+pid_in() { cat "$1" 2>/dev/null || true; }
+# Whether the daemon of pid file $1 runs.
+running() { local pid; pid=$(pid_in "$1"); [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
 for pidfile in /run/slurmctld.pid /run/slurmd.pid; do
-    if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    if running "$pidfile"; then
         echo "slurm ci-test: a Slurm daemon is already running (pid file $pidfile); stop it first" >&2
         exit 1
     fi
@@ -36,13 +42,15 @@ cleanup() {
     fi
     for ((k = ${#started[@]} - 1; k >= 0; k--)); do
         local f=${started[k]}
-        [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+        local pid
+        pid=$(pid_in "$f")
+        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
     done
     # Wait (bounded) for them to go, so none outlives the step.
     for _ in $(seq 50); do
         local alive=0
         for f in "${started[@]}"; do
-            [ -s "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && alive=1
+            running "$f" && alive=1
         done
         [ $alive = 0 ] && break
         sleep 0.1
@@ -87,7 +95,7 @@ PartitionName=local Nodes=HOST Default=YES MaxTime=INFINITE State=UP OverSubscri
 CONF
 
 # munged: reuse one already running (it is not ours to stop), else start it.
-if ! { [ -s /run/munge/munged.pid ] && kill -0 "$(cat /run/munge/munged.pid)" 2>/dev/null; }; then
+if ! running /run/munge/munged.pid; then
     [ -s /etc/munge/munge.key ] || runuser -u munge -- /usr/sbin/mungekey --verbose
     runuser -u munge -- /usr/sbin/munged
     started+=(/run/munge/munged.pid)

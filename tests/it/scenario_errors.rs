@@ -478,7 +478,7 @@ fn names_must_resolve() {
     // With a change the file is read rewritten, with other lines: the message, naming the
     // first by key path, and its place are still the file's; a duplicate the change
     // brings is named the same way.
-    let file = scenario_file("duplicate-with-change", &text);
+    let (_dir, file) = scenario_file("duplicate-with-change", &text);
     let changes = [nines::scenario::Change::command_line("run.trials=3")];
     let errs: Vec<String> = nines::scenario::load_with_changes(&file, &changes)
         .unwrap_err()
@@ -492,7 +492,7 @@ fn names_must_resolve() {
     let text = format!(
         "{BASE}\n[[services]]\nname = \"api\"\nservice_time = {{ dist = \"constant\", value = 1 }}\n"
     );
-    let file = scenario_file("duplicate-by-change", &text);
+    let (_dir, file) = scenario_file("duplicate-by-change", &text);
     let changes = [nines::scenario::Change::command_line(
         "services.api.name=\"web\"",
     )];
@@ -913,13 +913,16 @@ fn the_documented_example_is_valid() {
     assert_eq!(s.services[0].calls, vec![1]);
 }
 
-/// Writes `text` to a fresh file in a temporary directory named for `test`.
-fn scenario_file(test: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("nines-errors-{test}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("web.toml");
+/// Writes `text` to `web.toml` in a fresh temporary directory named for `test`; the
+/// directory, and whatever a run wrote beside the file, goes when the guard drops.
+fn scenario_file(test: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("nines-errors-{test}-"))
+        .tempdir()
+        .unwrap();
+    let path = dir.path().join("web.toml");
     std::fs::write(&path, text).unwrap();
-    path
+    (dir, path)
 }
 
 /// Runs nines with `args`; returns its exit code, stdout and stderr.
@@ -954,7 +957,7 @@ fn a_bad_sweep_value_is_reported_at_its_sweep_entry() {
     // --set is mentioned (none was given).
     for (entry, column) in [(r#""services.web.nodes""#, 1), ("services.web.nodes", 14)] {
         let text = format!("{BASE}\n[sweep]\n{entry} = [1, 2, \"x\"]\n");
-        let file = scenario_file("sweep", &text);
+        let (_dir, file) = scenario_file("sweep", &text);
         let out = file.with_file_name("out");
         let (code, stdout, stderr) = nines(&[
             "sweep",
@@ -977,7 +980,7 @@ fn a_bad_sweep_value_is_reported_at_its_sweep_entry() {
 #[test]
 fn a_sweep_table_entry_that_is_not_a_list_is_reported_at_its_line() {
     let text = format!("{BASE}\n[sweep]\n\"services.web.nodes\" = 5\n");
-    let file = scenario_file("sweep-entry", &text);
+    let (_dir, file) = scenario_file("sweep-entry", &text);
     let (code, _, stderr) = nines(&["sweep", file.to_str().unwrap()]);
     assert_eq!(code, 2, "a problem of the file: {stderr}");
     assert!(
@@ -994,7 +997,7 @@ fn a_bad_plan_choice_is_reported_at_its_entry() {
     let text = format!(
         "{BASE}\n[slo]\navailability = 0.99\n\n[plan]\n\"services.web.nodes\" = [1, 2]\n\"services.web.balancer\" = [\"random\", \"fastest\"]\n"
     );
-    let file = scenario_file("plan", &text);
+    let (_dir, file) = scenario_file("plan", &text);
     let (code, _, stderr) = nines(&["plan", file.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
     assert_first_line(
@@ -1008,7 +1011,7 @@ fn a_bad_plan_choice_is_reported_at_its_entry() {
 #[test]
 fn set_names_the_change_and_other_problems_keep_their_place_in_the_file() {
     let text = BASE.replace("rate = 10", "rate = -1");
-    let file = scenario_file("set", &text);
+    let (_dir, file) = scenario_file("set", &text);
     let (code, _, stderr) = nines(&[
         "check",
         file.to_str().unwrap(),
@@ -1036,7 +1039,7 @@ fn set_names_the_change_and_other_problems_keep_their_place_in_the_file() {
 #[test]
 fn a_misspelt_key_in_a_sweep_is_placed_at_its_entry() {
     let text = format!("{BASE}\n[sweep]\n\"servics.web.nodes\" = [2, 3]\n");
-    let file = scenario_file("sweep-key", &text);
+    let (_dir, file) = scenario_file("sweep-key", &text);
     let (code, _, stderr) = nines(&["sweep", file.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
     assert_first_line(
@@ -1052,7 +1055,7 @@ fn a_table_merged_into_an_element_answers_only_for_its_keys() {
     // The file's own problem (concurrency 0, line 12) keeps its place; the merged table
     // set only `nodes`, and the later plain --set of nodes is the one that set it last.
     let text = BASE.replace("name = \"web\"\n", "name = \"web\"\nconcurrency = 0\n");
-    let file = scenario_file("merge", &text);
+    let (_dir, file) = scenario_file("merge", &text);
     let (code, _, stderr) = nines(&[
         "check",
         file.to_str().unwrap(),
@@ -1085,7 +1088,7 @@ fn a_problem_of_the_file_and_a_change_together_names_the_change() {
         "name = \"web\"\n",
         "name = \"web\"\nnodes = 3\nredundancy = { mode = \"active_active\", min_healthy = 2 }\n",
     ) + "\n[sweep]\n\"services.web.nodes\" = [3, 1]\n";
-    let file = scenario_file("together", &text);
+    let (_dir, file) = scenario_file("together", &text);
     let (code, stdout, stderr) = nines(&["sweep", file.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
