@@ -17,8 +17,9 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use crate::metrics::{LatencyHistogram, TrialResult};
-use crate::model::{Backlog, Model, run_trial};
+use crate::model::{Backlog, Model, run_trial_reporting};
 use crate::stats::{MetricSummary, add_durability, add_nines, summarize};
+use crate::time::SimTime;
 
 /// Metrics the stopping rule watches (those defined in a run).
 pub const HEADLINE_METRICS: [&str; 5] = [
@@ -208,6 +209,19 @@ fn precise_enough(summary: &BTreeMap<String, MetricSummary>, target: f64) -> boo
         .all(|s| s.relative_half_width().is_some_and(|w| w <= target))
 }
 
+/// A trial's length on a progress bar: the bar counts thousandths of a trial, so that a
+/// run of one long trial moves as it goes.
+pub const PROGRESS_PER_TRIAL: u64 = 1_000;
+
+/// How far along its trial `now` is, in [`PROGRESS_PER_TRIAL`] units (all of it at the
+/// horizon and past it).
+fn progress_units(now: SimTime, horizon: SimTime) -> u64 {
+    if now >= horizon {
+        return PROGRESS_PER_TRIAL;
+    }
+    (now.0 as u128 * PROGRESS_PER_TRIAL as u128 / horizon.0 as u128) as u64
+}
+
 /// Trials `indices` (a range, or a shard's indices) in parallel. Observations come back in
 /// trial order; histograms are merged by integer addition, which does not depend on the
 /// order of merging. A trial whose backlog outgrew the limit stops the batch with the
@@ -227,14 +241,24 @@ pub fn run_batch<I: IntoParallelIterator<Item = u64>>(
             if i > first_failed.load(Ordering::Relaxed) {
                 return Err(None);
             }
-            let mut result = run_trial(model, i).map_err(|e| {
+            // The bar moves as the trial's simulated time passes (in thousandths of a
+            // trial), and by what is left when it ends.
+            let shown = std::cell::Cell::new(0);
+            let reached = |now: SimTime| {
+                if let Some(p) = progress {
+                    let units = progress_units(now, model.horizon);
+                    p.inc(units.saturating_sub(shown.replace(units)));
+                }
+            };
+            let result = run_trial_reporting(model, i, &reached);
+            if let Some(p) = progress {
+                p.inc(PROGRESS_PER_TRIAL.saturating_sub(shown.get()));
+            }
+            let mut result = result.map_err(|e| {
                 first_failed.fetch_min(i, Ordering::Relaxed);
                 Some(e)
             })?;
             let hists = std::mem::take(&mut result.histograms);
-            if let Some(p) = progress {
-                p.inc(1);
-            }
             Ok((vec![result], hists))
         })
         .reduce(

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 
 use crate::model::Model;
 use crate::montecarlo::shard::{ShardArg, ShardSpec};
@@ -220,8 +220,21 @@ fn progress_bar(scenario: &Scenario, plan: &Plan) -> Option<ProgressBar> {
         Some(_) => plan.max_trials.max(plan.trials),
         None => plan.trials,
     };
-    let bar = ProgressBar::new(most);
-    let style = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} trials ({eta})").ok()?;
+    // In thousandths of a trial, so that a long trial moves the bar as it runs; shown as
+    // trials finished.
+    let per_trial = montecarlo::PROGRESS_PER_TRIAL;
+    let bar = ProgressBar::new(most * per_trial);
+    let trials = move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+        let _ = write!(
+            w,
+            "{}/{}",
+            state.pos() / per_trial,
+            state.len().unwrap_or(0) / per_trial
+        );
+    };
+    let style = ProgressStyle::with_template("{msg} [{bar:40}] {trials} trials ({eta})")
+        .ok()?
+        .with_key("trials", trials);
     bar.set_style(style.progress_chars("=> "));
     bar.set_message(scenario.name.clone());
     Some(bar)

@@ -33,7 +33,7 @@ use crate::time::SimTime;
 
 pub use event::Event;
 pub use series::columns as series_columns;
-pub use trial::{Backlog, MAX_QUEUED, run_trial};
+pub use trial::{Backlog, MAX_QUEUED, run_trial, run_trial_reporting};
 
 /// Stream numbers: each purpose (and each service) draws from its own generator.
 pub(crate) mod streams {

@@ -172,5 +172,6 @@ impl Trial<'_> {
         );
         self.queue
             .schedule_first(self.series.next_after(now), Event::Sample);
+        (self.reached)(now);
     }
 }

@@ -78,6 +78,8 @@ pub(super) struct Trial<'m> {
     pub model: &'m Model,
     /// This trial's index.
     pub trial: u64,
+    /// Told the simulated time at every time-series sample ([`run_trial_reporting`]).
+    pub reached: &'m dyn Fn(SimTime),
     pub queue: EventQueue<Event>,
     pub arrival_rng: SimRng,
     pub arrivals: Arrivals,
@@ -117,9 +119,21 @@ pub(super) struct Trial<'m> {
 
 /// Simulates trial `trial` of `model` and reports what it measured, or why it stopped.
 pub fn run_trial(model: &Model, trial: u64) -> Result<TrialResult, Backlog> {
+    run_trial_reporting(model, trial, &|_| {})
+}
+
+/// [`run_trial`], telling `reached` how far the trial has come in simulated time at each
+/// time-series sample (every `run.sample_every`, a horizon/200 by default), so that a long
+/// trial can show its progress. What the trial simulates does not depend on it.
+pub fn run_trial_reporting(
+    model: &Model,
+    trial: u64,
+    reached: &dyn Fn(SimTime),
+) -> Result<TrialResult, Backlog> {
     let mut t = Trial {
         model,
         trial,
+        reached,
         queue: EventQueue::until(model.horizon),
         arrival_rng: stream_rng(model.seed, trial, streams::ARRIVALS),
         arrivals: Arrivals::new(model.rate_per_s, &model.pattern, model.horizon),

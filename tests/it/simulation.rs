@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use nines::dist::DistSpec;
-use nines::model::{Model, run_trial};
+use nines::model::{Model, run_trial, run_trial_reporting};
 use nines::montecarlo::{self, Plan};
 use nines::scenario::{BalancerSpec, Scenario};
 use nines::stats::MetricSummary;
@@ -225,6 +225,53 @@ fn the_stopping_rule_adds_batches_until_precise() {
         tight.trials[5].metrics,
         run_trial(&model, 5).unwrap().metrics
     );
+}
+
+#[test]
+fn a_trial_reports_its_progress_at_every_sample_without_changing_what_it_simulates() {
+    let s = single_service(
+        service(
+            "web",
+            2,
+            4,
+            BalancerSpec::LeastConnections,
+            DistSpec::lognormal_mean_cv(0.05, 1.0).unwrap(),
+            None,
+        ),
+        50.0,
+        400,
+        20,
+        1,
+    );
+    let model = Model::new(&s);
+    let reached = std::cell::RefCell::new(Vec::new());
+    let reporting = run_trial_reporting(&model, 3, &|t| reached.borrow_mut().push(t)).unwrap();
+    let reached = reached.into_inner();
+    // A sample every horizon/200, the last at the horizon.
+    assert_eq!(reached.len(), 200, "{reached:?}");
+    assert_eq!(reached.first(), Some(&SimTime(model.horizon.0 / 200)));
+    assert_eq!(reached.last(), Some(&model.horizon));
+    assert!(reached.windows(2).all(|w| w[0] < w[1]), "in order");
+    let silent = run_trial(&model, 3).unwrap();
+    assert_eq!(reporting.metrics, silent.metrics);
+    assert_eq!(reporting.timeseries, silent.timeseries);
+}
+
+#[test]
+fn the_progress_bar_counts_thousandths_of_a_trial_and_ends_full() {
+    let s = single_service(
+        service("web", 1, 4, BalancerSpec::RoundRobin, constant(0.01), None),
+        20.0,
+        100,
+        0,
+        3,
+    );
+    let model = Model::new(&s);
+    let per_trial = montecarlo::PROGRESS_PER_TRIAL;
+    let bar = indicatif::ProgressBar::hidden();
+    bar.set_length(3 * per_trial);
+    montecarlo::run_batch(&model, 0..3u64, Some(&bar)).unwrap();
+    assert_eq!(bar.position(), 3 * per_trial);
 }
 
 fn arb_balancer() -> impl Strategy<Value = BalancerSpec> {
