@@ -268,7 +268,7 @@ impl Pool {
         // cannot answer.
         if let Some(levels) = &self.load_levels {
             debug_assert!(
-                balancer::levels_agree_with_scan(&self.view(concurrency)),
+                levels.agree_with_scan(&self.view(concurrency)),
                 "load levels out of step"
             );
             if let Some(node) = levels.pick_least(&mut self.routing_rng) {
@@ -281,7 +281,6 @@ impl Pool {
             nodes: &self.loads,
             rotation: &self.rotation,
             concurrency,
-            by_load: self.load_levels.as_ref(),
         };
         self.balancer.pick(&view, &mut self.routing_rng)
     }
@@ -292,7 +291,6 @@ impl Pool {
             nodes: &self.loads,
             rotation: &self.rotation,
             concurrency,
-            by_load: self.load_levels.as_ref(),
         }
     }
 

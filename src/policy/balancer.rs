@@ -46,9 +46,6 @@ pub struct PoolView<'a> {
     pub rotation: &'a [usize],
     /// Slots per node.
     pub concurrency: u32,
-    /// The nodes in rotation by outstanding requests, when the balancer asked for them
-    /// ([`Balancer::picks_least_loaded`]).
-    pub by_load: Option<&'a LoadLevels>,
 }
 
 impl PoolView<'_> {
@@ -143,17 +140,6 @@ pub(crate) fn argmin_random_ties<F: Fn(usize) -> S, S: PartialOrd + Copy>(
     })
 }
 
-/// Whether the pool's load levels, if it keeps them, give the least load in rotation and
-/// its ties that a scan finds (debug builds check it at every least-loaded pick).
-pub(crate) fn levels_agree_with_scan(pool: &PoolView<'_>) -> bool {
-    let Some((load, ties)) = pool.by_load.and_then(|levels| levels.least()) else {
-        return true;
-    };
-    let loads = pool.rotation.iter().map(|&i| pool.nodes[i].outstanding);
-    let least = loads.clone().min().unwrap_or(0);
-    (load, ties as usize) == (least, loads.filter(|&l| l == least).count())
-}
-
 /// The nodes in rotation from the first at or after index `next`, wrapping around: where
 /// the rotating balancers look.
 pub(crate) fn rotation_from<'a>(
@@ -203,7 +189,6 @@ pub(crate) mod test_support {
                 nodes: &self.nodes,
                 rotation: &self.rotation,
                 concurrency: self.concurrency,
-                by_load: None,
             }
         }
     }

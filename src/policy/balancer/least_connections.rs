@@ -1,11 +1,12 @@
 //! `least_connections`: join the shortest queue — the node with the fewest outstanding
 //! requests, ties at random (the k-th tie in index order, k uniform).
 //!
-//! The pool keeps its nodes in rotation grouped by load ([`super::LoadLevels`]) for this
-//! balancer, so a pick reads the least level instead of scanning the rotation; the choice,
-//! and the random draw, are the scan's.
+//! This is the scan. A pool with this balancer keeps its nodes in rotation grouped by load
+//! ([`super::LoadLevels`], [`Balancer::picks_least_loaded`]) and picks from them itself —
+//! the same node, with the same random draw — asking here only when the levels cannot
+//! answer (every node in rotation deeper than the levels, or none in rotation).
 
-use super::{Balancer, PoolView, argmin_random_ties, levels_agree_with_scan};
+use super::{Balancer, PoolView, argmin_random_ties};
 use crate::engine::SimRng;
 
 /// Fewest outstanding requests.
@@ -17,19 +18,14 @@ impl Balancer for LeastConnections {
     }
 
     fn pick(&mut self, pool: &PoolView<'_>, rng: &mut SimRng) -> Option<usize> {
-        let scan = |rng: &mut SimRng| argmin_random_ties(pool, rng, |i| pool.nodes[i].outstanding);
-        let Some(levels) = pool.by_load else {
-            return scan(rng);
-        };
-        debug_assert!(levels_agree_with_scan(pool), "load levels out of step");
-        // `None`: every node in rotation is deeper than the levels, or none is in rotation.
-        levels.pick_least(rng).or_else(|| scan(rng))
+        argmin_random_ties(pool, rng, |i| pool.nodes[i].outstanding)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::stream_rng;
     use crate::policy::balancer::LoadLevels;
     use crate::policy::balancer::test_support::{TestPool, pick_counts};
 
@@ -53,9 +49,14 @@ mod tests {
             levels.insert(i, loads[i]);
         }
         let scanned = pick_counts(&mut LeastConnections, &pool.view(), 500);
-        let mut view = pool.view();
-        view.by_load = Some(&levels);
-        assert_eq!(pick_counts(&mut LeastConnections, &view, 500), scanned);
+        assert!(levels.agree_with_scan(&pool.view()));
+        // The same stream as `pick_counts`, drawn by the levels' pick.
+        let mut rng = stream_rng(1, 0, 0);
+        let mut from_levels = vec![0; loads.len()];
+        for _ in 0..500 {
+            from_levels[levels.pick_least(&mut rng).expect("nodes in rotation")] += 1;
+        }
+        assert_eq!(from_levels, scanned);
         // Nodes 3 and 5 tie at no load.
         assert_eq!(scanned[3] + scanned[5], 500);
         assert!(scanned[3] > 200 && scanned[5] > 200, "{scanned:?}");

@@ -1,13 +1,15 @@
 //! The nodes in rotation grouped by their number of outstanding requests, kept up to date
-//! by the pool as requests come and go, so that `least_connections` finds the least-loaded
-//! nodes, and the k-th of them in index order, without scanning the rotation: per level a
-//! bitset of node indices, and a count.
+//! by the pool as requests come and go for a balancer that picks least-loaded
+//! (`least_connections`), so that the pool finds the least-loaded nodes, and the k-th of
+//! them in index order, without scanning the rotation: per level a bitset of node
+//! indices, and a count. The pick is the balancer's scan's, with the same random draw.
 //!
 //! Nodes with loads of [`LEVELS`] or more are left out (a pool that deep in queues is
-//! overloaded anyway); when no node in rotation has a smaller load, the balancer scans
-//! instead. The bitsets take `LEVELS` bits per node slot (8 KB per 1,000 slots).
+//! overloaded anyway); when no node in rotation has a smaller load, the pool asks the
+//! balancer, which scans. The bitsets take `LEVELS` bits per node slot (8 KB per 1,000
+//! slots).
 
-use super::uniform_index;
+use super::{PoolView, uniform_index};
 use crate::engine::SimRng;
 
 /// Loads below this have their own level.
@@ -100,6 +102,17 @@ impl LoadLevels {
             0
         };
         Some(self.nth(load, k))
+    }
+
+    /// Whether the least load and its ties are those a scan of `pool`'s rotation finds
+    /// (debug builds check it at every least-loaded pick).
+    pub fn agree_with_scan(&self, pool: &PoolView<'_>) -> bool {
+        let Some((load, ties)) = self.least() else {
+            return true;
+        };
+        let loads = pool.rotation.iter().map(|&i| pool.nodes[i].outstanding);
+        let least = loads.clone().min().unwrap_or(0);
+        (load, ties as usize) == (least, loads.filter(|&l| l == least).count())
     }
 
     /// The `k`-th (from 0) node in index order among those with load `load` (< `LEVELS`,
