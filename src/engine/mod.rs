@@ -6,6 +6,7 @@
 
 pub mod queue;
 pub mod rng;
+mod wheel;
 
 pub use queue::EventQueue;
 pub use rng::{SimRng, stream_rng};
