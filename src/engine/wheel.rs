@@ -13,6 +13,8 @@
 /// Buckets in the wheel: 64 bitmap words of 64.
 const BUCKETS: usize = 4096;
 const WORDS: usize = BUCKETS / 64;
+// One summary bit per word.
+const _: () = assert!(WORDS <= 64);
 
 /// The bucket width a wheel starts with: about a millisecond, a window of 4.3 s.
 const START_SHIFT: u32 = 20;
